@@ -1,0 +1,89 @@
+# Tidepool assistant: `make run` sets up on first use and starts everything; `make test` runs the tests.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+PY310 ?= /root/.pyenv/versions/3.10.13/bin/python
+PY311 ?= $(shell command -v python3.11 || echo /root/.pyenv/versions/3.11.7/bin/python)
+RASA_VENV := .venv-rasa
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+MODEL := models/tidepool.tar.gz
+STORE_DB := data/store.db
+# pip on this machine prints a warning per package for its extra local indexes; keep the log readable.
+QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
+
+export RASA_TELEMETRY_ENABLED := false
+export HF_HUB_OFFLINE := 1
+export RASA_PORT ?= 5005
+export ACTION_PORT ?= 5055
+export WEBCHAT_PORT ?= 8080
+export KNOWLEDGE_PORT ?= 8000
+export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
+export KNOWLEDGE_URL ?= http://127.0.0.1:$(KNOWLEDGE_PORT)
+export TRACKER_DB ?= data/tracker.db
+
+NLU_AND_STORIES := $(shell find bot/data -name '*.yml' 2>/dev/null)
+STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
+
+.PHONY: help setup run test test-fast eval-nlu lint lock clean
+
+help:
+	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
+	@echo "make test   run the test suite against the real servers"
+	@echo "make setup  create both venvs, train the model, load the demo store (idempotent)"
+	@echo "make eval-nlu  intent macro-F1 per language on the held-out split (results/nlu/)"
+
+setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB)
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
+	@test -x "$(PY310)" || { echo "Rasa 3.6 needs Python 3.10, not found at $(PY310). Install it (e.g. pyenv install 3.10.13) or run: make PY310=/path/to/python3.10 ..."; exit 1; }
+	@echo "==> Rasa venv ($(RASA_VENV), Python 3.10, ~2.5 min the first time)"
+	$(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -r requirements/rasa.txt -c requirements/rasa-constraints.txt 2>&1 | $(QUIET_PIP)
+	$(RASA_VENV)/bin/rasa --version >/dev/null
+	$(RASA_VENV)/bin/rasa telemetry disable
+	touch $@
+
+$(VENV)/.installed: requirements/app.txt requirements/app-constraints.txt $(wildcard requirements/knowledge.txt)
+	@test -x "$(PY311)" || { echo "Python 3.11 is required for the app venv: run make PY311=/path/to/python3.11 ..."; exit 1; }
+	@echo "==> App venv ($(VENV), Python 3.11: actions, web chat, knowledge, tests)"
+	$(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install -r requirements/app.txt $(if $(wildcard requirements/knowledge.txt),-r requirements/knowledge.txt) -c requirements/app-constraints.txt 2>&1 | $(QUIET_PIP)
+	touch $@
+
+connectors/webchat/node_modules/.installed: connectors/webchat/package-lock.json
+	@echo "==> Web chat dependencies (npm)"
+	npm ci --prefix connectors/webchat --no-audit --no-fund
+	touch $@
+
+$(MODEL): $(RASA_VENV)/.installed config.yml bot/domain.yml $(NLU_AND_STORIES)
+	@echo "==> Training the Rasa model (~2 min on 2 cores)"
+	$(RASA_VENV)/bin/rasa train --config config.yml --domain bot/domain.yml --data bot/data \
+		--out models --fixed-model-name tidepool
+
+$(STORE_DB): $(VENV)/.installed $(STORE_FILES)
+	@echo "==> Loading the demo store into $(STORE_DB)"
+	$(VENV_PY) -m actions.api.sqlite_store load --db $(STORE_DB)
+
+run: setup
+	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)) and the web chat."
+	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once Rasa logs 'Rasa server is up and running' (~1 min)."
+	$(VENV)/bin/honcho start -f Procfile
+
+test: setup
+	$(VENV_PY) -m pytest tests
+
+eval-nlu: $(MODEL)
+	mkdir -p results && scripts/eval_nlu.sh
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check actions connectors tests scripts
+	$(VENV)/bin/yamllint -d relaxed bot config.yml docker-compose.yml
+
+# Regenerate the app constraints from the current venv after changing requirements/*.txt.
+lock:
+	$(VENV)/bin/pip freeze --exclude-editable | grep -v "^-e" > requirements/app-constraints.txt
+
+clean:
+	rm -rf models results $(STORE_DB) $(TRACKER_DB) test-results

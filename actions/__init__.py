@@ -1,0 +1,1 @@
+"""Custom actions for the Tidepool assistant (run by `python -m rasa_sdk --actions actions`)."""

@@ -1,0 +1,14 @@
+"""The one place the action server reads its environment."""
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# SQLite file holding orders, customers, products, returns and tickets.
+STORE_DB = Path(os.environ.get("STORE_DB", PROJECT_ROOT / "data" / "store.db"))
+# Operator-editable store files (store.yml, catalog.jsonl, policies/).
+STORE_DATA_DIR = Path(os.environ.get("STORE_DATA_DIR", PROJECT_ROOT / "data" / "store"))
+# The knowledge service (retrieval-augmented answers).
+KNOWLEDGE_URL = os.environ.get("KNOWLEDGE_URL", "http://127.0.0.1:8000")
+KNOWLEDGE_TIMEOUT_S = float(os.environ.get("KNOWLEDGE_TIMEOUT_S", "60"))

@@ -1,0 +1,133 @@
+"""Starting a return: eligibility comes from the order's items, its delivery date and the store's return window."""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.api.store import Order, OrderItem, StoreError
+from actions.backend import store
+from actions.order_forms import (
+    OrderFormValidation,
+    end_of_task_events,
+    language,
+    reply_unverified,
+    today,
+    verified_order,
+)
+from actions.replies import choose_items
+
+
+def window_days() -> int:
+    return int(store().store_info()["returns"]["window_days"])
+
+
+def returnable(order: Order) -> List[OrderItem]:
+    return order.returnable_items(window_days(), today())
+
+
+class ValidateReturnForm(OrderFormValidation):
+    def name(self) -> Text:
+        return "validate_return_form"
+
+    def task_slots(self, order: Order, tracker: Tracker) -> List[Text]:
+        items = returnable(order)
+        if not items:
+            return []
+        return (["return_item"] if len(items) > 1 else []) + ["return_reason"]
+
+    def validate_return_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        order = verified_order(tracker)
+        chosen = choose_items(str(value), returnable(order), allow_all=True) if order else []
+        if not chosen:
+            dispatcher.utter_message(response="utter_invalid_choice")
+            return {"return_item": None}
+        return {"return_item": ",".join(item.product_id for item in chosen)}
+
+    def validate_return_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        reason = " ".join(str(value).split())[:500]
+        return {"return_reason": reason or None}
+
+
+class ActionAskReturnItem(Action):
+    def name(self) -> Text:
+        return "action_ask_return_item"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        order = verified_order(tracker)
+        lang = language(tracker)
+        buttons = [
+            {"title": item.display_name(lang), "payload": item.product_id}
+            for item in (returnable(order) if order else [])
+        ]
+        buttons.append({"title": "全部商品" if lang == "zh" else "All items", "payload": "all"})
+        dispatcher.utter_message(response="utter_ask_return_item", buttons=buttons)
+        return []
+
+
+class ActionCreateReturn(Action):
+    def name(self) -> Text:
+        return "action_create_return"
+
+    def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        order = verified_order(tracker)
+        if order is None:
+            return reply_unverified(dispatcher, tracker)
+        items = returnable(order)
+        if order.status == "returned":
+            dispatcher.utter_message(response="utter_return_already_done", order_id=order.id)
+        elif order.status != "delivered":
+            dispatcher.utter_message(response="utter_return_not_delivered", order_id=order.id)
+        elif order.return_window_passed(window_days(), today()):
+            dispatcher.utter_message(
+                response="utter_return_window_passed",
+                order_id=order.id,
+                delivered_on=order.delivered_on.isoformat(),
+                window_days=window_days(),
+            )
+        elif not items:
+            dispatcher.utter_message(response="utter_return_nothing_eligible", order_id=order.id)
+        else:
+            self._create(dispatcher, tracker, order, items)
+        return end_of_task_events()
+
+    @staticmethod
+    def _create(
+        dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, items: List[OrderItem]
+    ) -> None:
+        chosen = (tracker.get_slot("return_item") or items[0].product_id).split(",")
+        lang = language(tracker)
+        try:
+            created = store().create_return(order.id, chosen, tracker.get_slot("return_reason") or "")
+        except StoreError:
+            dispatcher.utter_message(response="utter_return_nothing_eligible", order_id=order.id)
+            return
+        refund = store().store_info()["returns"]["refund_days"]
+        names = ", ".join(f"{i.display_name(lang)} x{i.quantity}" for i in created.items)
+        dispatcher.utter_message(
+            response="utter_return_created",
+            json_message={
+                "type": "return",
+                "return_id": created.id,
+                "order_id": order.id,
+                "items": [
+                    {"product_id": i.product_id, "name": i.display_name(lang), "quantity": i.quantity}
+                    for i in created.items
+                ],
+                "status": created.status,
+            },
+            return_id=created.id,
+            order_id=order.id,
+            items=names,
+            refund_days=f"{refund['min']}-{refund['max']}",
+        )
