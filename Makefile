@@ -26,13 +26,14 @@ export TRACKER_DB ?= data/tracker.db
 NLU_AND_STORIES := $(shell find bot/data -name '*.yml' 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
-.PHONY: help setup run test test-fast eval-nlu lint lock clean
+.PHONY: help setup run test eval-nlu bench-chat lint lock clean
 
 help:
 	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
 	@echo "make test   run the test suite against the real servers"
 	@echo "make setup  create both venvs, train the model, load the demo store (idempotent)"
 	@echo "make eval-nlu  intent macro-F1 per language on the held-out split (results/nlu/)"
+	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
 
 setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB)
 
@@ -74,12 +75,16 @@ run: setup
 test: setup
 	$(VENV_PY) -m pytest tests
 
+bench-chat: setup
+	$(VENV_PY) scripts/bench_chat.py --turns 200
+
 eval-nlu: $(MODEL)
 	mkdir -p results && scripts/eval_nlu.sh
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check actions connectors tests scripts
-	$(VENV)/bin/yamllint -d relaxed bot config.yml docker-compose.yml
+	$(VENV)/bin/yamllint bot config.yml docker-compose.yml
+	$(VENV)/bin/hadolint Dockerfile
 
 # Regenerate the app constraints from the current venv after changing requirements/*.txt.
 lock:

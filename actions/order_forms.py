@@ -21,8 +21,13 @@ from actions.backend import store
 MAX_VERIFY_FAILURES = 3
 IDENTITY_SLOTS = ["order_id", "email"]
 TASK_SLOTS = [
-    "confirm_cancel", "change_type", "new_address", "change_item", "new_quantity",
-    "return_item", "return_reason",
+    "confirm_cancel",
+    "change_type",
+    "new_address",
+    "change_item",
+    "new_quantity",
+    "return_item",
+    "return_reason",
 ]
 
 

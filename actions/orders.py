@@ -38,9 +38,7 @@ class ActionShowOrder(Action):
     def name(self) -> Text:
         return "action_show_order"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
             return reply_unverified(dispatcher, tracker)
@@ -79,9 +77,7 @@ class ActionAskConfirmCancel(Action):
     def name(self) -> Text:
         return "action_ask_confirm_cancel"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         dispatcher.utter_message(
             response="utter_ask_confirm_cancel",
@@ -95,9 +91,7 @@ class ActionCancelOrder(Action):
     def name(self) -> Text:
         return "action_cancel_order"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
             return reply_unverified(dispatcher, tracker)
@@ -182,9 +176,7 @@ class ActionAskChangeItem(Action):
     def name(self) -> Text:
         return "action_ask_change_item"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         lang = language(tracker)
         buttons = [
@@ -199,9 +191,7 @@ class ActionChangeOrder(Action):
     def name(self) -> Text:
         return "action_change_order"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
             return reply_unverified(dispatcher, tracker)

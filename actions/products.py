@@ -55,9 +55,7 @@ class ActionRecommendProducts(Action):
     def name(self) -> Text:
         return "action_recommend_products"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         query = ProductQuery(
             category=tracker.get_slot("product_category"),
             color=tracker.get_slot("color"),

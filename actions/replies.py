@@ -6,14 +6,61 @@ from typing import List, Optional, Sequence
 from actions.api.store import OrderItem
 
 YES = {
-    "yes", "y", "yeah", "yep", "yup", "sure", "ok", "okay", "confirm", "confirmed", "do it",
-    "yes please", "please do", "go ahead", "correct", "absolutely",
-    "是", "是的", "好", "好的", "确定", "确认", "对", "对的", "可以", "嗯", "要", "确定取消", "没问题",
+    "yes",
+    "y",
+    "yeah",
+    "yep",
+    "yup",
+    "sure",
+    "ok",
+    "okay",
+    "confirm",
+    "confirmed",
+    "do it",
+    "yes please",
+    "please do",
+    "go ahead",
+    "correct",
+    "absolutely",
+    "是",
+    "是的",
+    "好",
+    "好的",
+    "确定",
+    "确认",
+    "对",
+    "对的",
+    "可以",
+    "嗯",
+    "要",
+    "确定取消",
+    "没问题",
 }
 NO = {
-    "no", "n", "nope", "nah", "no thanks", "don't", "dont", "keep it", "no, keep it", "never mind",
-    "nevermind", "cancel that", "stop",
-    "不", "不是", "不要", "不用", "不用了", "算了", "否", "不取消", "不取消了", "保留", "先不了",
+    "no",
+    "n",
+    "nope",
+    "nah",
+    "no thanks",
+    "don't",
+    "dont",
+    "keep it",
+    "no, keep it",
+    "never mind",
+    "nevermind",
+    "cancel that",
+    "stop",
+    "不",
+    "不是",
+    "不要",
+    "不用",
+    "不用了",
+    "算了",
+    "否",
+    "不取消",
+    "不取消了",
+    "保留",
+    "先不了",
 }
 CHINESE_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 ALL_ITEMS = {"all", "all items", "everything", "全部", "全部商品", "都退", "所有"}
@@ -55,7 +102,6 @@ def choose_items(text: str, items: Sequence[OrderItem], allow_all: bool = False)
     named = [
         item
         for item in items
-        if len(cleaned) >= 3
-        and (cleaned in item.name.lower() or (item.name_zh and cleaned in item.name_zh))
+        if len(cleaned) >= 3 and (cleaned in item.name.lower() or (item.name_zh and cleaned in item.name_zh))
     ]
     return named if len(named) == 1 else []

@@ -1,14 +1,17 @@
 """Starting a return: eligibility comes from the order's items, its delivery date and the store's return window."""
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
+from rasa_sdk.utils import call_potential_coroutine
 
-from actions.api.store import Order, OrderItem, StoreError
+from actions.api.store import Order, OrderItem, StoreError, normalize_order_id
 from actions.backend import store
+from actions.knowledge import ActionAnswerQuestion
 from actions.order_forms import (
     OrderFormValidation,
     end_of_task_events,
@@ -59,9 +62,7 @@ class ActionAskReturnItem(Action):
     def name(self) -> Text:
         return "action_ask_return_item"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         lang = language(tracker)
         buttons = [
@@ -77,9 +78,7 @@ class ActionCreateReturn(Action):
     def name(self) -> Text:
         return "action_create_return"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
             return reply_unverified(dispatcher, tracker)
@@ -102,9 +101,7 @@ class ActionCreateReturn(Action):
         return end_of_task_events()
 
     @staticmethod
-    def _create(
-        dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, items: List[OrderItem]
-    ) -> None:
+    def _create(dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, items: List[OrderItem]) -> None:
         chosen = (tracker.get_slot("return_item") or items[0].product_id).split(",")
         lang = language(tracker)
         try:
@@ -131,3 +128,35 @@ class ActionCreateReturn(Action):
             items=names,
             refund_days=f"{refund['min']}-{refund['max']}",
         )
+
+
+# Policy questions ("how long do refunds take?") go to the knowledge service; requests to send
+# something back ("I want to return TP10042") start the return form.
+POLICY_QUESTION = re.compile(
+    r"\?|？|\b(how|what|when|which|why|do you|does|can i|is there|policy|policies|how long)\b"
+    r"|多久|多长|怎么|如何|什么|吗|政策|规定|能不能|可以.*吗",
+    re.IGNORECASE,
+)
+START_RETURN = re.compile(
+    r"\b(i want to|i'd like to|i need to|please|start|help me)\b.*\breturn|\breturn (this|it|my|order)"
+    r"|我要退|我想退|申请退|帮我退|要退货|办理退",
+    re.IGNORECASE,
+)
+
+
+def wants_to_start_return(text: str) -> bool:
+    if text.startswith("/") or normalize_order_id(text):
+        return True  # a button, or a message naming an order
+    if START_RETURN.search(text):
+        return True
+    return not POLICY_QUESTION.search(text)
+
+
+class ActionRouteReturns(Action):
+    def name(self) -> Text:
+        return "action_route_returns"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if wants_to_start_return(tracker.latest_message.get("text") or ""):
+            return [FollowupAction("return_form")]
+        return await call_potential_coroutine(ActionAnswerQuestion().run(dispatcher, tracker, domain))

@@ -27,9 +27,7 @@ class ActionRecordComplaint(Action):
     def name(self) -> Text:
         return "action_record_complaint"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         ticket_id = _record("complaint", tracker)
         dispatcher.utter_message(
             response="utter_complaint_recorded",
@@ -45,9 +43,7 @@ class ActionRequestHuman(Action):
     def name(self) -> Text:
         return "action_request_human"
 
-    def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         ticket_id = _record("handoff", tracker)
         contact = store().store_info()["contact"]
         hours = contact["hours"][language(tracker)]

@@ -93,11 +93,21 @@ def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> D
         db.execute(
             "INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                p["id"], p["name"], p.get("name_zh"), p.get("description", ""),
-                p.get("description_zh"), p.get("category"), p.get("brand"), _cents(p["price"]),
-                p.get("currency", "USD"), p.get("url"), p.get("image"),
-                json.dumps(attributes, ensure_ascii=False), int(bool(attributes.get("final_sale"))),
-                p.get("rating"), p.get("popularity", 0),
+                p["id"],
+                p["name"],
+                p.get("name_zh"),
+                p.get("description", ""),
+                p.get("description_zh"),
+                p.get("category"),
+                p.get("brand"),
+                _cents(p["price"]),
+                p.get("currency", "USD"),
+                p.get("url"),
+                p.get("image"),
+                json.dumps(attributes, ensure_ascii=False),
+                int(bool(attributes.get("final_sale"))),
+                p.get("rating"),
+                p.get("popularity", 0),
             ),
         )
         for v in p.get("variants", []):
@@ -111,8 +121,13 @@ def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> D
         db.execute(
             "INSERT INTO customers VALUES (?,?,?,?,?,?,?)",
             (
-                c["id"], c.get("name"), c["email"].lower(), c.get("phone"), c.get("language"),
-                c.get("membership_tier"), json.dumps(c.get("address") or {}, ensure_ascii=False),
+                c["id"],
+                c.get("name"),
+                c["email"].lower(),
+                c.get("phone"),
+                c.get("language"),
+                c.get("membership_tier"),
+                json.dumps(c.get("address") or {}, ensure_ascii=False),
             ),
         )
 
@@ -125,21 +140,36 @@ def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> D
         db.execute(
             "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                o["id"], o.get("customer_id"), o["email"].lower(), o["status"],
-                _days_ago(today, o.get("placed_days_ago", 0)), _days_ago(today, shipped_days),
-                _days_ago(today, o.get("delivered_days_ago")), eta, o.get("carrier"),
-                o.get("tracking_number"), o.get("shipping_method"),
+                o["id"],
+                o.get("customer_id"),
+                o["email"].lower(),
+                o["status"],
+                _days_ago(today, o.get("placed_days_ago", 0)),
+                _days_ago(today, shipped_days),
+                _days_ago(today, o.get("delivered_days_ago")),
+                eta,
+                o.get("carrier"),
+                o.get("tracking_number"),
+                o.get("shipping_method"),
                 json.dumps(o.get("shipping_address") or {}, ensure_ascii=False),
-                _cents(o.get("shipping_cost", 0)), _cents(o["total"]), o.get("currency", "USD"),
-                o.get("payment_method"), today.isoformat(),
+                _cents(o.get("shipping_cost", 0)),
+                _cents(o["total"]),
+                o.get("currency", "USD"),
+                o.get("payment_method"),
+                today.isoformat(),
             ),
         )
         for item in o["items"]:
             db.execute(
                 "INSERT INTO order_items VALUES (?,?,?,?,?,?,?,?)",
                 (
-                    o["id"], item["product_id"], item.get("name"), item.get("color"),
-                    item.get("size"), int(item["quantity"]), _cents(item["unit_price"]),
+                    o["id"],
+                    item["product_id"],
+                    item.get("name"),
+                    item.get("color"),
+                    item.get("size"),
+                    int(item["quantity"]),
+                    _cents(item["unit_price"]),
                     int(o["status"] == "returned"),
                 ),
             )
@@ -172,17 +202,20 @@ class SqliteStore(StoreBackend):
         with self._db() as db:
             return self._load_order(db, order_id, email)
 
-    def _load_order(
-        self, db: sqlite3.Connection, order_id: str, email: Optional[str] = None
-    ) -> Optional[Order]:
+    def _load_order(self, db: sqlite3.Connection, order_id: str, email: Optional[str] = None) -> Optional[Order]:
         row = db.execute("SELECT * FROM orders WHERE id = ?", (order_id,)).fetchone()
         if row is None or (email is not None and row["email"] != email.strip().lower()):
             return None
         items = [
             OrderItem(
-                product_id=i["product_id"], name=i["name"] or i["p_name"], name_zh=i["name_zh"],
-                color=i["color"], size=i["size"], quantity=i["quantity"],
-                unit_price_cents=i["unit_price_cents"], final_sale=bool(i["final_sale"]),
+                product_id=i["product_id"],
+                name=i["name"] or i["p_name"],
+                name_zh=i["name_zh"],
+                color=i["color"],
+                size=i["size"],
+                quantity=i["quantity"],
+                unit_price_cents=i["unit_price_cents"],
+                final_sale=bool(i["final_sale"]),
                 returned=bool(i["returned"]),
             )
             for i in db.execute(
@@ -193,14 +226,22 @@ class SqliteStore(StoreBackend):
             )
         ]
         return Order(
-            id=row["id"], email=row["email"], status=row["status"],
-            placed_on=_date(row["placed_on"]), shipped_on=_date(row["shipped_on"]),
-            delivered_on=_date(row["delivered_on"]), eta=_date(row["eta"]),
-            carrier=row["carrier"], tracking_number=row["tracking_number"],
+            id=row["id"],
+            email=row["email"],
+            status=row["status"],
+            placed_on=_date(row["placed_on"]),
+            shipped_on=_date(row["shipped_on"]),
+            delivered_on=_date(row["delivered_on"]),
+            eta=_date(row["eta"]),
+            carrier=row["carrier"],
+            tracking_number=row["tracking_number"],
             shipping_method=row["shipping_method"],
             shipping_address=json.loads(row["shipping_address"] or "{}"),
-            shipping_cents=row["shipping_cents"], total_cents=row["total_cents"],
-            currency=row["currency"] or "USD", payment_method=row["payment_method"], items=items,
+            shipping_cents=row["shipping_cents"],
+            total_cents=row["total_cents"],
+            currency=row["currency"] or "USD",
+            payment_method=row["payment_method"],
+            items=items,
         )
 
     def _open_order(self, db: sqlite3.Connection, order_id: str) -> Order:
@@ -317,18 +358,23 @@ class SqliteStore(StoreBackend):
 
     @staticmethod
     def _product(db: sqlite3.Connection, row: sqlite3.Row) -> Product:
-        variants = db.execute(
-            "SELECT color, size, stock FROM variants WHERE product_id = ?", (row["id"],)
-        ).fetchall()
+        variants = db.execute("SELECT color, size, stock FROM variants WHERE product_id = ?", (row["id"],)).fetchall()
         return Product(
-            id=row["id"], name=row["name"], name_zh=row["name_zh"],
-            description=row["description"], category=row["category"], brand=row["brand"],
-            price_cents=row["price_cents"], currency=row["currency"] or "USD", url=row["url"],
+            id=row["id"],
+            name=row["name"],
+            name_zh=row["name_zh"],
+            description=row["description"],
+            category=row["category"],
+            brand=row["brand"],
+            price_cents=row["price_cents"],
+            currency=row["currency"] or "USD",
+            url=row["url"],
             image=row["image"],
             colors=sorted({v["color"] for v in variants if v["color"]}),
             sizes_in_stock=sorted({v["size"] for v in variants if v["size"] and v["stock"] > 0}),
             in_stock=any(v["stock"] > 0 for v in variants),
-            popularity=row["popularity"] or 0, rating=row["rating"] or 0.0,
+            popularity=row["popularity"] or 0,
+            rating=row["rating"] or 0.0,
         )
 
 

@@ -46,7 +46,7 @@ class OrderItem:
     returned: bool = False
 
     def display_name(self, language: str) -> str:
-        return (self.name_zh if language == "zh" and self.name_zh else self.name)
+        return self.name_zh if language == "zh" and self.name_zh else self.name
 
 
 @dataclass
@@ -104,7 +104,7 @@ class Product:
     rating: float
 
     def display_name(self, language: str) -> str:
-        return (self.name_zh if language == "zh" and self.name_zh else self.name)
+        return self.name_zh if language == "zh" and self.name_zh else self.name
 
 
 @dataclass

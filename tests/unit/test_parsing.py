@@ -47,8 +47,17 @@ def test_language_follows_the_message(text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("yes", True), ("Yes!", True), ("确定", True), ("好的", True), ("no", False), ("不要", False),
-     ("算了", False), ("maybe later?", None), ("", None)],
+    [
+        ("yes", True),
+        ("Yes!", True),
+        ("确定", True),
+        ("好的", True),
+        ("no", False),
+        ("不要", False),
+        ("算了", False),
+        ("maybe later?", None),
+        ("", None),
+    ],
 )
 def test_yes_no(text, expected):
     assert parse_yes_no(text) is expected
@@ -72,3 +81,23 @@ def test_item_choice_by_id_number_or_name():
     assert choose_items("all", items) == []
     assert choose_items("all", items, allow_all=True) == items
     assert choose_items("boots", items) == []
+
+
+@pytest.mark.parametrize(
+    "text, starts",
+    [
+        ("I want to return my jacket", True),
+        ("return TP10032", True),
+        ("/returns_refunds", True),
+        ("我要退货", True),
+        ("退货", True),
+        ("how long do refunds take?", False),
+        ("what is your return policy", False),
+        ("退款要多久", False),
+        ("可以七天无理由退货吗", False),
+    ],
+)
+def test_returns_messages_are_routed(text, starts):
+    from actions.returns import wants_to_start_return
+
+    assert wants_to_start_return(text) is starts

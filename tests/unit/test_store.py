@@ -6,7 +6,8 @@ import pytest
 
 from actions.api.sqlite_store import SqliteStore, load_store
 from actions.api.store import ProductQuery, StoreError
-from tests.conftest import STORE_DIR, demo_orders
+from tests.conftest import demo_orders
+from tests.stack import STORE_DIR
 
 TODAY = date.today()
 

@@ -1,0 +1,185 @@
+"""Starting the real servers (Rasa, actions, web chat) on their own ports, for tests and benchmarks.
+
+They run with a fresh copy of the demo store and an empty tracker database, so they never touch a
+running `make run`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
+MODEL = ROOT / "models" / "tidepool.tar.gz"
+STORE_DIR = ROOT / "data" / "store"
+
+RASA_PORT, ACTION_PORT, WEBCHAT_PORT = 15005, 15055, 18080
+
+
+class Service:
+    """A server process whose output goes to a log file that is shown if it fails to start."""
+
+    def __init__(self, name: str, cmd: List[str], env: Dict[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+
+    def wait_until(self, ready, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                if ready():
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        tail = self.log_path.read_text(errors="replace")[-4000:]
+        raise RuntimeError(f"{self.name} did not become ready:\n{tail}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self._log.close()
+
+
+@dataclass
+class Reply:
+    """What the bot answered to one REST turn, split by kind."""
+
+    messages: List[Dict[str, Any]]
+
+    @property
+    def texts(self) -> List[str]:
+        return [m["text"] for m in self.messages if m.get("text")]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.texts)
+
+    @property
+    def buttons(self) -> List[Dict[str, str]]:
+        return [b for m in self.messages for b in m.get("buttons", [])]
+
+    def custom(self, kind: str) -> Optional[Dict[str, Any]]:
+        return next((m["custom"] for m in self.messages if (m.get("custom") or {}).get("type") == kind), None)
+
+
+@dataclass
+class Stack:
+    rasa_url: str
+    action_url: str
+    webchat_url: str
+    store_db: Path
+    env: Dict[str, str]
+    services: List[Service] = field(default_factory=list)
+
+    def say(self, sender: str, text: str) -> Reply:
+        response = requests.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": text},
+            timeout=120,
+        )
+        response.raise_for_status()
+        return Reply(response.json())
+
+    def parse(self, text: str) -> Dict[str, Any]:
+        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+def _environment(tmp: Path) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RASA_TELEMETRY_ENABLED="false",
+        HF_HUB_OFFLINE="1",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ACTION_PORT}/webhook",
+        TRACKER_DB=str(tmp / "tracker.db"),
+        STORE_DB=str(tmp / "store.db"),
+        STORE_DATA_DIR=str(STORE_DIR),
+        RASA_PORT=str(RASA_PORT),
+        ACTION_PORT=str(ACTION_PORT),
+        WEBCHAT_PORT=str(WEBCHAT_PORT),
+    )
+    return env
+
+
+@contextmanager
+def running_stack(tmp: Path) -> Iterator[Stack]:
+    """Start actions, Rasa and the web chat; stop them on exit. Rasa takes about a minute."""
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} is missing: run `make setup`")
+    env = _environment(tmp)
+    subprocess.run(
+        [sys.executable, "-m", "actions.api.sqlite_store", "load", "--db", env["STORE_DB"]],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    rasa_url = f"http://127.0.0.1:{RASA_PORT}"
+    s = Stack(
+        rasa_url=rasa_url,
+        action_url=f"http://127.0.0.1:{ACTION_PORT}",
+        webchat_url=f"http://127.0.0.1:{WEBCHAT_PORT}",
+        store_db=Path(env["STORE_DB"]),
+        env=env,
+    )
+    actions = Service(
+        "actions",
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTION_PORT)],
+        env,
+        tmp,
+    )
+    rasa = Service(
+        "rasa",
+        [
+            str(RASA_BIN),
+            "run",
+            "--enable-api",
+            "--cors",
+            "*",
+            "--model",
+            str(MODEL),
+            "--endpoints",
+            "bot/endpoints.yml",
+            "--credentials",
+            "bot/credentials.yml",
+            "--port",
+            str(RASA_PORT),
+        ],
+        env,
+        tmp,
+    )
+    webchat = Service(
+        "webchat",
+        [sys.executable, "-m", "connectors.webchat", "--port", str(WEBCHAT_PORT), "--rasa-url", rasa_url],
+        env,
+        tmp,
+    )
+    s.services = [actions, rasa, webchat]
+    try:
+        actions.wait_until(lambda: requests.get(f"{s.action_url}/health", timeout=2).ok, 60)
+        webchat.wait_until(lambda: requests.get(f"{s.webchat_url}/health", timeout=2).ok, 60)
+        # The first parse also warms up jieba's dictionary.
+        rasa.wait_until(lambda: requests.post(f"{rasa_url}/model/parse", json={"text": "hi"}, timeout=30).ok, 300)
+        yield s
+    finally:
+        for service in reversed(s.services):
+            service.stop()
