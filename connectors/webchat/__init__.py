@@ -1,0 +1,1 @@
+"""Shopper-facing web chat page that talks to Rasa's socket.io channel."""

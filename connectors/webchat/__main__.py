@@ -1,0 +1,29 @@
+"""Run the web chat page: python -m connectors.webchat [--host H] [--port P] [--rasa-url URL]."""
+
+import argparse
+import os
+import sys
+
+from aiohttp import web
+
+from connectors.webchat.app import DEFAULT_STORE_NAME, SOCKETIO_JS, init
+
+
+def main(argv=None) -> None:
+    rasa_default = os.environ.get("RASA_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
+    parser = argparse.ArgumentParser(prog="python -m connectors.webchat", description=__doc__)
+    parser.add_argument("--host", default=os.environ.get("WEBCHAT_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8080")))
+    parser.add_argument("--rasa-url", default=rasa_default, help="Rasa server base URL (socket.io channel)")
+    parser.add_argument("--store-name", default=DEFAULT_STORE_NAME)
+    args = parser.parse_args(argv)
+
+    if not SOCKETIO_JS.is_file():
+        print("warning: socket.io client missing; run `npm ci --prefix connectors/webchat`", file=sys.stderr)
+    shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"Web chat on http://{shown_host}:{args.port}/ (Rasa at {args.rasa_url})", flush=True)
+    web.run_app(init(args.rasa_url, store_name=args.store_name), host=args.host, port=args.port, print=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""aiohttp app serving the web chat page; the browser talks to Rasa's socket.io channel directly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp import web
+
+HERE = Path(__file__).resolve().parent
+STATIC_DIR = HERE / "static"
+# Installed by `npm ci --prefix connectors/webchat`; served so the page needs no CDN.
+SOCKETIO_JS = HERE / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+
+DEFAULT_STORE_NAME = "Tidepool Outfitters"
+DEFAULT_STORE_NAME_ZH = "潮汐户外"
+MAX_MESSAGE_LENGTH = 1000
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+SETTINGS = web.AppKey("settings", dict)
+
+
+def public_rasa_url(rasa_url: str, request_host: str | None) -> str:
+    """The Rasa URL as the browser must see it.
+
+    A loopback Rasa URL only works for a browser on the same machine; when the page was
+    reached through another host name (a phone on the LAN), point at that host instead.
+    """
+    parts = urlsplit(rasa_url)
+    page_host = (request_host or "").rsplit(":", 1)[0].strip("[]")
+    if parts.hostname in LOOPBACK_HOSTS and page_host and page_host not in LOOPBACK_HOSTS:
+        host = f"[{page_host}]" if ":" in page_host else page_host
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        parts = parts._replace(netloc=netloc)
+    return urlunsplit(parts).rstrip("/")
+
+
+def content_security_policy(socket_url: str) -> str:
+    # Only our own scripts run; the socket may only reach Rasa. Defence in depth against
+    # injected markup: the page never renders bot text as HTML in the first place.
+    origin = urlsplit(socket_url)
+    ws_scheme = "wss" if origin.scheme == "https" else "ws"
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: https: http:",
+            f"connect-src 'self' {origin.scheme}://{origin.netloc} {ws_scheme}://{origin.netloc}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'self'",
+        ]
+    )
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    socket_url = public_rasa_url(request.app[SETTINGS]["rasa_url"], request.host)
+    return web.FileResponse(
+        STATIC_DIR / "index.html",
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": content_security_policy(socket_url),
+        },
+    )
+
+
+async def config_json(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    config = {
+        "socketUrl": public_rasa_url(settings["rasa_url"], request.host),
+        "socketPath": settings["socketio_path"],
+        # Rasa's CORS setup only covers HTTP; a websocket needs none, and skips polling round-trips.
+        "transports": ["websocket"],
+        "userMessageEvent": "user_uttered",
+        "botMessageEvent": "bot_uttered",
+        "storeName": {"en": settings["store_name"], "zh": settings["store_name_zh"]},
+        "languages": ["en", "zh"],
+        "maxLength": MAX_MESSAGE_LENGTH,
+    }
+    return web.json_response(config, headers={"Cache-Control": "no-cache"})
+
+
+async def health(request: web.Request) -> web.Response:
+    ok = SOCKETIO_JS.is_file()
+    body = {"status": "ok" if ok else "degraded", "socketio_client": ok}
+    return web.json_response(body, status=200 if ok else 503)
+
+
+async def socketio_client(request: web.Request) -> web.StreamResponse:
+    if not SOCKETIO_JS.is_file():
+        raise web.HTTPNotFound(text="socket.io client missing: run `npm ci --prefix connectors/webchat`")
+    return web.FileResponse(SOCKETIO_JS, headers={"Content-Type": "text/javascript; charset=utf-8"})
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler):
+    response = await handler(request)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
+def init(
+    rasa_url: str,
+    store_name: str = DEFAULT_STORE_NAME,
+    store_name_zh: str = DEFAULT_STORE_NAME_ZH,
+    socketio_path: str = "/socket.io",
+) -> web.Application:
+    """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005."""
+    app = web.Application(middlewares=[security_headers])
+    app[SETTINGS] = {
+        "rasa_url": rasa_url.rstrip("/"),
+        "store_name": store_name,
+        "store_name_zh": store_name_zh,
+        "socketio_path": socketio_path,
+    }
+    app.router.add_routes(
+        [
+            web.get("/", index),
+            web.get("/config.json", config_json),
+            web.get("/health", health),
+            # Before the static route, which would otherwise claim the whole /static prefix.
+            web.get("/static/vendor/socket.io.min.js", socketio_client),
+            web.static("/static", STATIC_DIR),
+        ]
+    )
+    return app

@@ -1,0 +1,702 @@
+/* Tidepool web chat: talks to Rasa's socket.io channel and renders replies.
+   Untrusted text (bot and user) only ever reaches the DOM as text nodes; never innerHTML. */
+(function () {
+  "use strict";
+
+  const STRINGS = {
+    en: {
+      help: "Help",
+      connecting: "Connecting…",
+      online: "Online",
+      reconnecting: "Reconnecting…",
+      connectionLost: "Connection lost. Reconnecting…",
+      cantConnect: "Can't reach the assistant right now. Retrying…",
+      notConnected: "Not connected, so your message wasn't sent. Please try again in a moment.",
+      loadFailed: "The chat couldn't load. Please refresh the page.",
+      placeholder: "Type your message…",
+      inputLabel: "Your message",
+      send: "Send",
+      typing: "Typing…",
+      language: "Language",
+      newChat: "New conversation",
+      confirmNewChat: "Start a new conversation? This one will be cleared from this device.",
+      conversation: "Conversation",
+      you: "You:",
+      assistant: "Assistant:",
+      counter: "{n}/{max}",
+      tooLong: "{max} characters maximum",
+      welcome: "Hi! I'm the {store} assistant. I can help with orders, returns, shipping and products.",
+      suggestTrack: "Where is my order?",
+      suggestReturn: "I want to return an item",
+      suggestShipping: "How long does shipping take?",
+      quickReplies: "Suggested replies",
+      order: "Order",
+      placed: "Placed",
+      items: "Items",
+      item: "Item",
+      qty: "Qty",
+      price: "Price",
+      total: "Total",
+      carrier: "Carrier",
+      tracking: "Tracking",
+      trackPackage: "Track package",
+      eta: "Estimated delivery",
+      delivered: "Delivered",
+      products: "Products",
+      view: "View",
+      ask: "Ask about this",
+      askAbout: "Tell me more about {name} ({id})",
+      returnTitle: "Return",
+      ticketComplaint: "Complaint ticket",
+      ticketHandoff: "Request for a person",
+      ticketNote: "Keep this number for reference. Our team will follow up by email.",
+      sources: "Sources",
+      groundedHigh: "Based on our store policies",
+      groundedLow: "Low confidence: please check the sources or ask for a person",
+      image: "Image",
+      imageMissing: "(image unavailable)",
+    },
+    zh: {
+      help: "在线客服",
+      connecting: "正在连接…",
+      online: "在线",
+      reconnecting: "正在重新连接…",
+      connectionLost: "连接已断开，正在重新连接…",
+      cantConnect: "暂时无法连接客服助手，正在重试…",
+      notConnected: "尚未连接，消息没有发出，请稍后再试。",
+      loadFailed: "聊天加载失败，请刷新页面。",
+      placeholder: "请输入消息…",
+      inputLabel: "你的消息",
+      send: "发送",
+      typing: "正在输入…",
+      language: "语言",
+      newChat: "新对话",
+      confirmNewChat: "开始新对话？当前对话将从此设备清除。",
+      conversation: "对话记录",
+      you: "你：",
+      assistant: "客服助手：",
+      counter: "{n}/{max}",
+      tooLong: "最多 {max} 个字符",
+      welcome: "你好！我是{store}的客服助手，可以帮你查询订单、退换货、配送和商品信息。",
+      suggestTrack: "我的订单到哪了？",
+      suggestReturn: "我想退货",
+      suggestShipping: "配送需要多久？",
+      quickReplies: "快捷回复",
+      order: "订单",
+      placed: "下单日期",
+      items: "商品明细",
+      item: "商品",
+      qty: "数量",
+      price: "单价",
+      total: "合计",
+      carrier: "承运商",
+      tracking: "运单号",
+      trackPackage: "查看物流",
+      eta: "预计送达",
+      delivered: "签收日期",
+      products: "推荐商品",
+      view: "查看",
+      ask: "咨询此商品",
+      askAbout: "我想了解一下 {name}（{id}）",
+      returnTitle: "退货",
+      ticketComplaint: "投诉工单",
+      ticketHandoff: "人工客服请求",
+      ticketNote: "请保留此编号，我们的团队会通过邮件跟进。",
+      sources: "参考来源",
+      groundedHigh: "依据本店政策作答",
+      groundedLow: "把握不高，请查看来源或转人工客服",
+      image: "图片",
+      imageMissing: "（图片无法显示）",
+    },
+  };
+
+  const STORE_KEY = "tidepool.webchat.v1";
+  const HISTORY_LIMIT = 200;
+  const TYPING_TIMEOUT_MS = 20000;
+  const URL_RE = /https?:\/\/[^\s<>"'，。！？、；：（）【】《》]+/g;
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    log: $("log"),
+    scroller: $("scroller"),
+    typing: $("typing"),
+    banner: $("banner"),
+    form: $("composer"),
+    input: $("input"),
+    send: $("send"),
+    counter: $("counter"),
+    statusText: $("status-text"),
+    storeName: $("store-name"),
+    newChat: $("new-chat"),
+  };
+
+  let config = { storeName: {}, maxLength: 1000 };
+  let lang = "en";
+  let socket = null;
+  let ready = false; // true once Rasa confirmed our session on the current connection
+  let everOnline = false;
+  let typingTimer = null;
+  let state = loadState();
+
+  // ---------- storage: session id + rendered history survive a reload ----------
+
+  function loadState() {
+    try {
+      const saved = JSON.parse(localStorage.getItem(STORE_KEY));
+      if (saved && Array.isArray(saved.history)) {
+        saved.history = saved.history.filter((entry) => entry && typeof entry === "object");
+        return saved;
+      }
+    } catch (e) {
+      /* unreadable: start fresh */
+    }
+    return { sessionId: null, lang: null, history: [] };
+  }
+
+  function saveState() {
+    state.history = state.history.slice(-HISTORY_LIMIT);
+    try {
+      localStorage.setItem(STORE_KEY, JSON.stringify(state));
+    } catch (e) {
+      /* private mode or full: the chat still works, it just won't survive a reload */
+    }
+  }
+
+  // ---------- small helpers ----------
+
+  function t(key, vars) {
+    const text = (STRINGS[lang] && STRINGS[lang][key]) || STRINGS.en[key] || key;
+    return vars ? text.replace(/\{(\w+)\}/g, (m, k) => (vars[k] == null ? "" : String(vars[k]))) : text;
+  }
+
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const asArray = (v) => (Array.isArray(v) ? v : []);
+  const str = (v) => (v == null ? "" : String(v));
+  const locale = () => (lang === "zh" ? "zh-CN" : "en-US");
+
+  // Builds an element; children may be nodes or strings (which become text nodes, never markup).
+  function el(tag, attrs, children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(attrs || {})) {
+      if (value == null || value === false) continue;
+      if (key === "class") node.className = value;
+      else if (key === "text") node.textContent = value;
+      else if (typeof value === "function") node.addEventListener(key.replace(/^on/, ""), value);
+      else node.setAttribute(key, value === true ? "" : String(value));
+    }
+    for (const child of [].concat(children == null ? [] : children)) {
+      if (child != null && child !== false && child !== "") node.append(child);
+    }
+    return node;
+  }
+
+  // Only http(s) links: blocks javascript:, data: and friends from bot-supplied URLs.
+  function safeUrl(value) {
+    if (typeof value !== "string" || !value.trim()) return null;
+    try {
+      const url = new URL(value.trim(), location.href);
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function externalLink(href, label) {
+    return el("a", { href, target: "_blank", rel: "noopener noreferrer" }, label);
+  }
+
+  // Bot text: line breaks, **bold** and bare URLs, built as nodes.
+  function richText(text) {
+    const frag = document.createDocumentFragment();
+    str(text).split("\n").forEach((line, i) => {
+      if (i) frag.append(el("br"));
+      line.split(/\*\*(.+?)\*\*/).forEach((part, j) => {
+        if (!part) return;
+        linkify(j % 2 ? frag.appendChild(el("strong")) : frag, part);
+      });
+    });
+    return frag;
+  }
+
+  function linkify(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(URL_RE)) {
+      const raw = match[0].replace(/[.,;:!?)\]}]+$/, ""); // sentence punctuation is not part of the URL
+      const href = safeUrl(raw);
+      parent.append(text.slice(last, match.index), href ? externalLink(href, raw) : raw);
+      last = match.index + raw.length;
+    }
+    parent.append(text.slice(last));
+  }
+
+  function money(amount, currency) {
+    const n = Number(amount);
+    if (amount == null || amount === "" || !Number.isFinite(n)) return str(amount);
+    try {
+      return new Intl.NumberFormat(locale(), { style: "currency", currency: currency || "USD" }).format(n);
+    } catch (e) {
+      return `${n.toFixed(2)} ${str(currency)}`.trim();
+    }
+  }
+
+  function formatDate(value) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(str(value));
+    if (!m) return str(value);
+    // Built from parts so a plain date is not shifted by the time zone.
+    const date = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    return date.toLocaleDateString(locale(), { year: "numeric", month: "short", day: "numeric" });
+  }
+
+  function humanize(status) {
+    const s = str(status).replace(/_/g, " ");
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  // ---------- rendering ----------
+
+  function badge(status, label) {
+    if (!status && !label) return null;
+    return el("span", { class: "badge", "data-status": str(status).toLowerCase() }, str(label) || humanize(status));
+  }
+
+  function facts(pairs) {
+    const rows = pairs.filter(([, value]) => value != null && value !== "");
+    if (!rows.length) return null;
+    return el("dl", { class: "facts" }, rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", {}, value)]));
+  }
+
+  function itemMeta(item) {
+    return [item.size, item.color].filter((v) => v != null && v !== "").join(" · ");
+  }
+
+  function itemLabel(item) {
+    if (!isObject(item)) return str(item);
+    const meta = itemMeta(item);
+    const qty = item.quantity != null && Number(item.quantity) !== 1 ? ` ×${item.quantity}` : "";
+    return `${str(item.name || item.sku || item.id)}${meta ? ` (${meta})` : ""}${qty}`;
+  }
+
+  function cardHead(title, id, status) {
+    return el("header", { class: "card-head" }, [
+      el("h2", {}, [`${title} `, el("span", { class: "card-id", text: str(id) })]),
+      status,
+    ]);
+  }
+
+  // Renderers for custom payloads, keyed by `type`. A prototype-free object so that
+  // types like "constructor" are simply unknown.
+  const CARDS = Object.create(null);
+
+  CARDS.order = (c) => {
+    const items = asArray(c.items).filter(isObject);
+    const trackUrl = safeUrl(c.tracking_url);
+    let tracking = str(c.tracking_number) || (trackUrl ? t("trackPackage") : "");
+    if (tracking && trackUrl) tracking = externalLink(trackUrl, tracking);
+    return el("article", { class: "card order-card", "data-card": "order", "data-order-id": str(c.order_id), "data-status": str(c.status) }, [
+      cardHead(t("order"), c.order_id, badge(c.status, c.status_label)),
+      facts([
+        [t("placed"), formatDate(c.placed_at)],
+        [t("carrier"), str(c.carrier)],
+        [t("tracking"), tracking],
+        [t("eta"), c.delivered_at ? "" : formatDate(c.eta)],
+        [t("delivered"), formatDate(c.delivered_at)],
+      ]),
+      items.length > 0 &&
+        el("table", { class: "items" }, [
+          el("caption", { class: "visually-hidden", text: t("items") }),
+          el("thead", {}, el("tr", {}, [el("th", { scope: "col", text: t("item") }), el("th", { scope: "col", class: "num", text: t("qty") }), el("th", { scope: "col", class: "num", text: t("price") })])),
+          el(
+            "tbody",
+            {},
+            items.map((item) =>
+              el("tr", {}, [
+                el("td", {}, [el("span", { class: "item-name", text: str(item.name) }), itemMeta(item) && el("span", { class: "item-meta", text: itemMeta(item) })]),
+                el("td", { class: "num", text: str(item.quantity) }),
+                el("td", { class: "num", text: money(item.unit_price, c.currency) }),
+              ])
+            )
+          ),
+        ]),
+      c.total != null && el("p", { class: "total" }, [el("span", { text: t("total") }), el("strong", { text: money(c.total, c.currency) })]),
+    ]);
+  };
+
+  function productImage(p) {
+    const placeholder = () => el("div", { class: "product-image placeholder", "aria-hidden": "true", text: str(p.name).trim().charAt(0).toUpperCase() || "?" });
+    const src = safeUrl(p.image);
+    if (!src) return placeholder();
+    const img = el("img", { class: "product-image", src, alt: str(p.name), loading: "lazy", referrerpolicy: "no-referrer" });
+    img.addEventListener("error", () => img.replaceWith(placeholder()), { once: true });
+    return img;
+  }
+
+  CARDS.products = (c) => {
+    const items = asArray(c.items).filter(isObject);
+    if (!items.length) return null;
+    const tiles = items.map((p) => {
+      const url = safeUrl(p.url);
+      const question = p.id ? t("askAbout", { name: p.name, id: p.id }) : t("askAbout", { name: p.name }).replace(/\s*[(（]\s*[)）]/, "");
+      return el("li", { class: "product", "data-product-id": str(p.id) }, [
+        productImage(p),
+        el("h3", { class: "product-name", text: str(p.name) }),
+        p.price != null && el("p", { class: "price", text: money(p.price, p.currency) }),
+        p.reason && el("p", { class: "reason", text: str(p.reason) }),
+        el("div", { class: "product-actions" }, [
+          url && el("a", { class: "view", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `${t("view")}: ${str(p.name)}` }, t("view")),
+          el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => sendMessage(question) }, t("ask")),
+        ]),
+      ]);
+    });
+    return el("div", { class: "card products-card", "data-card": "products" }, el("ul", { class: "product-strip", "aria-label": t("products") }, tiles));
+  };
+
+  CARDS.return = (c) =>
+    el("article", { class: "card return-card", "data-card": "return", "data-return-id": str(c.return_id), "data-status": str(c.status) }, [
+      cardHead(t("returnTitle"), c.return_id, badge(c.status)),
+      facts([[t("order"), str(c.order_id)]]),
+      asArray(c.items).length > 0 && el("ul", { class: "return-items", "aria-label": t("items") }, asArray(c.items).map((item) => el("li", { text: itemLabel(item) }))),
+    ]);
+
+  CARDS.ticket = (c) =>
+    el("article", { class: "card ticket-card", "data-card": "ticket", "data-ticket-id": str(c.ticket_id), "data-kind": str(c.kind) }, [
+      cardHead(t(c.kind === "handoff" ? "ticketHandoff" : "ticketComplaint"), c.ticket_id, null),
+      el("p", { class: "muted", text: t("ticketNote") }),
+    ]);
+
+  // The answer text arrives as its own message; this adds the citations under it.
+  CARDS.answer = (c) => {
+    // Several chunks of one document are one source; keep a link if any chunk has one.
+    const bySource = new Map();
+    for (const ci of asArray(c.citations)) {
+      const label = isObject(ci) && str(ci.title || ci.source);
+      if (!label) continue;
+      const known = bySource.get(label);
+      if (!known) bySource.set(label, { label, url: safeUrl(ci.url) });
+      else if (!known.url) known.url = safeUrl(ci.url);
+    }
+    const citations = [...bySource.values()];
+    if (!citations.length) return null; // a refusal: the text already says so
+    const g = c.groundedness == null || c.groundedness === "" ? NaN : Number(c.groundedness);
+    const hint = Number.isFinite(g) ? el("p", { class: `grounded ${g >= 0.6 ? "high" : "low"}`, text: t(g >= 0.6 ? "groundedHigh" : "groundedLow") }) : null;
+    return el("aside", { class: "sources", "data-card": "answer", "data-groundedness": Number.isFinite(g) ? String(g) : null, "aria-label": t("sources") }, [
+      el("p", { class: "sources-title", text: t("sources") }),
+      el("ol", {}, citations.map((ci) => el("li", {}, ci.url ? externalLink(ci.url, ci.label) : ci.label))),
+      hint,
+    ]);
+  };
+
+  function renderCard(card) {
+    const render = CARDS[card.type];
+    if (typeof render !== "function") return null; // unknown types are ignored
+    try {
+      return render(card);
+    } catch (e) {
+      console.warn("webchat: could not render card", card.type, e);
+      return null;
+    }
+  }
+
+  function renderQuickReplies(entry) {
+    const group = el("div", { class: "quick-replies", role: "group", "aria-label": t("quickReplies") });
+    entry.buttons.forEach((button, i) => {
+      const node = el("button", { type: "button", class: "quick-reply", disabled: !!entry.used, "data-payload": button.payload }, button.title);
+      node.classList.toggle("chosen", entry.chosen === i);
+      node.addEventListener("click", () => {
+        if (entry.used) return;
+        entry.chosen = i; // before sending: sending saves the history
+        if (!sendMessage(button.payload, button.title)) {
+          entry.chosen = undefined;
+          return;
+        }
+        node.classList.add("chosen");
+        ui.input.focus(); // the clicked button is now disabled; keep keyboard users in the composer
+      });
+      group.append(node);
+    });
+    return group;
+  }
+
+  function renderEntry(entry) {
+    const who = entry.from === "user" ? "user" : "bot";
+    const speaker = el("span", { class: "visually-hidden", text: t(who === "user" ? "you" : "assistant") });
+    let content = null;
+    if (who === "user") content = el("div", { class: "bubble", text: str(entry.text) });
+    else if (entry.card) content = renderCard(entry.card);
+    else if (entry.image) {
+      const src = safeUrl(entry.image);
+      if (src) {
+        const img = el("img", { class: "attachment", src, alt: t("image"), loading: "lazy", referrerpolicy: "no-referrer" });
+        img.addEventListener("error", () => img.replaceWith(el("div", { class: "bubble muted", text: t("imageMissing") })), { once: true });
+        content = img;
+      }
+    } else {
+      const parts = [];
+      if (entry.text) parts.push(el("div", { class: "bubble" }, richText(entry.text)));
+      if (Array.isArray(entry.buttons) && entry.buttons.length) parts.push(renderQuickReplies(entry));
+      if (parts.length) content = parts;
+    }
+    if (!content) return null;
+    return el("div", { class: `msg ${who}${entry.card ? " card-msg" : ""}`, "data-from": who }, [speaker].concat(content));
+  }
+
+  function renderWelcome() {
+    const store = config.storeName[lang] || ui.storeName.textContent;
+    const node = el("div", { class: "msg bot welcome", "data-welcome": "" }, el("div", { class: "bubble", text: t("welcome", { store }) }));
+    if (!state.history.length) {
+      node.append(
+        el(
+          "div",
+          { class: "suggestions", role: "group", "aria-label": t("quickReplies") },
+          ["suggestTrack", "suggestReturn", "suggestShipping"].map((key) => el("button", { type: "button", class: "suggestion", onclick: () => sendMessage(t(key)) }, t(key)))
+        )
+      );
+    }
+    return node;
+  }
+
+  function renderAll() {
+    ui.log.replaceChildren(renderWelcome());
+    for (const entry of state.history) {
+      let node = null;
+      try {
+        node = renderEntry(entry);
+      } catch (e) {
+        console.warn("webchat: skipping a stored message", e); // one bad entry must not break the page
+      }
+      if (node) ui.log.append(node);
+    }
+    scrollToBottom();
+  }
+
+  function nearBottom() {
+    const s = ui.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 120;
+  }
+
+  function scrollToBottom() {
+    ui.scroller.scrollTop = ui.scroller.scrollHeight;
+  }
+
+  // Renders and remembers one message; entries that render to nothing are dropped.
+  function addEntry(entry, forceScroll) {
+    const node = renderEntry(entry);
+    if (!node) return;
+    const stick = forceScroll || nearBottom();
+    state.history.push(entry);
+    saveState();
+    ui.log.append(node);
+    if (stick) scrollToBottom();
+  }
+
+  // ---------- bot messages (Rasa socket.io `bot_uttered`) ----------
+
+  function toEntries(msg) {
+    if (typeof msg === "string") return [{ from: "bot", text: msg }];
+    if (!isObject(msg)) return [];
+    // Custom JSON: stock Rasa emits the payload itself as the event data; also accept {custom: {...}}.
+    if (typeof msg.type === "string") return [{ from: "bot", card: msg }];
+    const entries = [];
+    const buttons = asArray(msg.quick_replies || msg.buttons)
+      .filter((b) => isObject(b) && b.title != null)
+      .map((b) => ({ title: str(b.title), payload: str(b.payload == null ? b.title : b.payload) }));
+    if ((typeof msg.text === "string" && msg.text.trim()) || buttons.length) {
+      entries.push(buttons.length ? { from: "bot", text: str(msg.text), buttons } : { from: "bot", text: msg.text });
+    }
+    const att = msg.attachment;
+    if (isObject(att) && att.type === "image" && isObject(att.payload) && att.payload.src) entries.push({ from: "bot", image: str(att.payload.src) });
+    if (isObject(msg.custom) && typeof msg.custom.type === "string") entries.push({ from: "bot", card: msg.custom });
+    return entries;
+  }
+
+  function onBotMessage(msg) {
+    hideTyping();
+    for (const entry of toEntries(msg)) addEntry(entry);
+  }
+
+  // ---------- sending ----------
+
+  function retireQuickReplies() {
+    for (const entry of state.history) if (entry.buttons) entry.used = true;
+    ui.log.querySelectorAll(".quick-reply").forEach((b) => (b.disabled = true));
+    ui.log.querySelectorAll(".suggestions").forEach((s) => s.remove());
+  }
+
+  // `shown` is what the shopper sees (a button title) when it differs from what Rasa gets.
+  function sendMessage(text, shown) {
+    const message = str(text).trim().slice(0, config.maxLength);
+    if (!message) return false;
+    if (!ready) {
+      showBanner("notConnected");
+      return false;
+    }
+    retireQuickReplies();
+    addEntry({ from: "user", text: shown || message }, true);
+    socket.emit(config.userMessageEvent || "user_uttered", {
+      message,
+      session_id: state.sessionId,
+      metadata: { ui_language: lang },
+    });
+    showTyping();
+    return true;
+  }
+
+  function showTyping() {
+    ui.typing.hidden = false;
+    if (nearBottom()) scrollToBottom();
+    clearTimeout(typingTimer);
+    // Some turns have no reply at all; don't leave the indicator spinning forever.
+    typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+  }
+
+  function hideTyping() {
+    clearTimeout(typingTimer);
+    ui.typing.hidden = true;
+  }
+
+  // ---------- connection ----------
+
+  function showBanner(key) {
+    ui.banner.dataset.i18n = key;
+    ui.banner.textContent = t(key);
+    ui.banner.hidden = false;
+  }
+
+  function hideBanner() {
+    ui.banner.hidden = true;
+  }
+
+  function setConnection(name) {
+    document.body.dataset.connection = name;
+    const key = { connecting: "connecting", online: "online", offline: "reconnecting" }[name];
+    ui.statusText.dataset.i18n = key;
+    ui.statusText.textContent = t(key);
+    if (name === "online") hideBanner();
+    if (name === "offline") showBanner(everOnline ? "connectionLost" : "cantConnect");
+    updateComposer();
+  }
+
+  function connect() {
+    if (typeof window.io !== "function") {
+      showBanner("loadFailed");
+      return;
+    }
+    socket = window.io(config.socketUrl, {
+      path: config.socketPath || "/socket.io",
+      transports: config.transports || ["websocket"],
+      reconnectionDelayMax: 10000,
+    });
+    // Every (re)connection gets a new socket id; asking for our session again puts it in
+    // the session's room, which is where Rasa sends replies when session_persistence is on.
+    socket.on("connect", () => {
+      ready = false;
+      socket.emit("session_request", { session_id: state.sessionId });
+    });
+    socket.on("session_confirm", (data) => {
+      const id = isObject(data) ? data.session_id : data;
+      if (typeof id === "string" && id) state.sessionId = id;
+      saveState();
+      ready = true;
+      everOnline = true;
+      setConnection("online");
+    });
+    socket.on(config.botMessageEvent || "bot_uttered", onBotMessage);
+    socket.on("disconnect", (reason) => {
+      ready = false;
+      hideTyping();
+      setConnection(reason === "io client disconnect" ? "connecting" : "offline");
+    });
+    socket.on("connect_error", () => {
+      ready = false;
+      setConnection("offline");
+    });
+  }
+
+  function newConversation() {
+    if (state.history.length && !window.confirm(t("confirmNewChat"))) return;
+    state = { sessionId: null, lang, history: [] };
+    saveState();
+    hideTyping();
+    renderAll();
+    if (socket) {
+      // A fresh socket leaves the old session's room, then asks Rasa for a new session id.
+      socket.disconnect();
+      socket.connect();
+    }
+    ui.input.focus();
+  }
+
+  // ---------- composer and language ----------
+
+  function updateComposer() {
+    const length = ui.input.value.length;
+    const max = config.maxLength;
+    ui.send.disabled = !ready || !ui.input.value.trim();
+    ui.counter.classList.toggle("warn", length >= max);
+    ui.counter.textContent = length >= max ? t("tooLong", { max }) : length >= max * 0.8 ? t("counter", { n: length, max }) : "";
+    // Grow with the text up to a few lines; the CSS max-height caps it.
+    ui.input.style.height = "auto";
+    ui.input.style.height = `${ui.input.scrollHeight + 2}px`;
+  }
+
+  function applyLanguage(next, rerender) {
+    lang = STRINGS[next] ? next : "en";
+    state.lang = lang;
+    saveState();
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.querySelectorAll("[data-i18n]").forEach((n) => (n.textContent = t(n.dataset.i18n)));
+    document.querySelectorAll("[data-i18n-placeholder]").forEach((n) => (n.placeholder = t(n.dataset.i18nPlaceholder)));
+    document.querySelectorAll("[data-i18n-label]").forEach((n) => {
+      n.setAttribute("aria-label", t(n.dataset.i18nLabel));
+      if (n.title) n.title = t(n.dataset.i18nLabel);
+    });
+    document.querySelectorAll("[data-lang]").forEach((b) => b.setAttribute("aria-pressed", String(b.dataset.lang === lang)));
+    const store = config.storeName[lang] || config.storeName.en || ui.storeName.textContent;
+    ui.storeName.textContent = store;
+    document.title = `${store} · ${t("help")}`;
+    updateComposer();
+    if (rerender) renderAll(); // cards and labels follow the UI language; bot text stays as sent
+  }
+
+  function wireUi() {
+    ui.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (sendMessage(ui.input.value)) ui.input.value = "";
+      updateComposer();
+    });
+    ui.input.addEventListener("input", updateComposer);
+    ui.input.addEventListener("keydown", (event) => {
+      // Enter sends, Shift+Enter adds a line; Enter that confirms an IME (Chinese) composition does neither.
+      if (event.key !== "Enter" || event.shiftKey || event.isComposing || event.keyCode === 229) return;
+      event.preventDefault();
+      if (!ui.send.disabled) ui.form.requestSubmit();
+    });
+    document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", () => applyLanguage(b.dataset.lang, true)));
+    ui.newChat.addEventListener("click", newConversation);
+  }
+
+  async function start() {
+    wireUi();
+    const browserLang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
+    applyLanguage(state.lang || browserLang, true);
+    try {
+      const response = await fetch("config.json", { cache: "no-store" });
+      if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
+      config = Object.assign(config, await response.json());
+    } catch (e) {
+      console.error("webchat:", e);
+      showBanner("loadFailed");
+      return;
+    }
+    ui.input.maxLength = config.maxLength;
+    applyLanguage(lang, true);
+    connect();
+  }
+
+  // Lets tests push a message through the same path as a socket event.
+  window.tidepoolChat = Object.freeze({ receive: onBotMessage });
+
+  start().catch((e) => {
+    console.error("webchat:", e);
+    showBanner("loadFailed");
+  });
+})();
