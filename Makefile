@@ -23,7 +23,7 @@ export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export KNOWLEDGE_URL ?= http://127.0.0.1:$(KNOWLEDGE_PORT)
 export TRACKER_DB ?= data/tracker.db
 
-NLU_AND_STORIES := $(shell find bot/data -name '*.yml' 2>/dev/null)
+NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
 .PHONY: help setup run test eval-nlu bench-chat lint lock clean
@@ -58,9 +58,9 @@ connectors/webchat/node_modules/.installed: connectors/webchat/package-lock.json
 	npm ci --prefix connectors/webchat --no-audit --no-fund
 	touch $@
 
-$(MODEL): $(RASA_VENV)/.installed config.yml bot/domain.yml $(NLU_AND_STORIES)
+$(MODEL): $(RASA_VENV)/.installed config.yml $(wildcard bot/domain/*.yml) $(NLU_AND_STORIES)
 	@echo "==> Training the Rasa model (~2 min on 2 cores)"
-	$(RASA_VENV)/bin/rasa train --config config.yml --domain bot/domain.yml --data bot/data \
+	$(RASA_VENV)/bin/rasa train --config config.yml --domain bot/domain --data bot/data \
 		--out models --fixed-model-name tidepool
 
 $(STORE_DB): $(VENV)/.installed $(STORE_FILES)

@@ -7,6 +7,7 @@ running `make run`.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -22,7 +23,13 @@ RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "tidepool.tar.gz"
 STORE_DIR = ROOT / "data" / "store"
 
-RASA_PORT, ACTION_PORT, WEBCHAT_PORT = 15005, 15055, 18080
+
+
+def free_port() -> int:
+    """A port nobody listens on now, so parallel test runs and `make run` never collide."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 class Service:
@@ -104,18 +111,16 @@ class Stack:
         return response.json()
 
 
-def _environment(tmp: Path) -> Dict[str, str]:
+def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(
         RASA_TELEMETRY_ENABLED="false",
         HF_HUB_OFFLINE="1",
-        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ACTION_PORT}/webhook",
+        ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         TRACKER_DB=str(tmp / "tracker.db"),
         STORE_DB=str(tmp / "store.db"),
         STORE_DATA_DIR=str(STORE_DIR),
-        RASA_PORT=str(RASA_PORT),
-        ACTION_PORT=str(ACTION_PORT),
-        WEBCHAT_PORT=str(WEBCHAT_PORT),
+        **{name: str(port) for name, port in ports.items()},
     )
     return env
 
@@ -125,7 +130,9 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     """Start actions, Rasa and the web chat; stop them on exit. Rasa takes about a minute."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make setup`")
-    env = _environment(tmp)
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEBCHAT_PORT")}
+    rasa_port, action_port, webchat_port = ports["RASA_PORT"], ports["ACTION_PORT"], ports["WEBCHAT_PORT"]
+    env = _environment(tmp, ports)
     subprocess.run(
         [sys.executable, "-m", "actions.api.sqlite_store", "load", "--db", env["STORE_DB"]],
         cwd=ROOT,
@@ -133,17 +140,17 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         check=True,
         capture_output=True,
     )
-    rasa_url = f"http://127.0.0.1:{RASA_PORT}"
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
     s = Stack(
         rasa_url=rasa_url,
-        action_url=f"http://127.0.0.1:{ACTION_PORT}",
-        webchat_url=f"http://127.0.0.1:{WEBCHAT_PORT}",
+        action_url=f"http://127.0.0.1:{action_port}",
+        webchat_url=f"http://127.0.0.1:{webchat_port}",
         store_db=Path(env["STORE_DB"]),
         env=env,
     )
     actions = Service(
         "actions",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(ACTION_PORT)],
+        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
         env,
         tmp,
     )
@@ -162,14 +169,14 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
             "--credentials",
             "bot/credentials.yml",
             "--port",
-            str(RASA_PORT),
+            str(rasa_port),
         ],
         env,
         tmp,
     )
     webchat = Service(
         "webchat",
-        [sys.executable, "-m", "connectors.webchat", "--port", str(WEBCHAT_PORT), "--rasa-url", rasa_url],
+        [sys.executable, "-m", "connectors.webchat", "--port", str(webchat_port), "--rasa-url", rasa_url],
         env,
         tmp,
     )
