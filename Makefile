@@ -4,14 +4,15 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PY310 ?= /root/.pyenv/versions/3.10.13/bin/python
-PY311 ?= $(shell command -v python3.11 || echo /root/.pyenv/versions/3.11.7/bin/python)
+PY311 ?= $(firstword $(wildcard /root/.pyenv/versions/3.11.7/bin/python) $(shell command -v python3.11))
 RASA_VENV := .venv-rasa
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
 MODEL := models/tidepool.tar.gz
 STORE_DB := data/store.db
 # pip on this machine prints a warning per package for its extra local indexes; keep the log readable.
-QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
+# (grep exits 1 when it filters every line; pip's own failure still fails the pipeline)
+QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || test $$? = 1; }
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -35,7 +36,8 @@ help:
 	@echo "make eval-nlu  intent macro-F1 per language on the held-out split (results/nlu/)"
 	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
 
-setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB)
+setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB) \
+	knowledge-setup
 
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt
 	@test -x "$(PY310)" || { echo "Rasa 3.6 needs Python 3.10, not found at $(PY310). Install it (e.g. pyenv install 3.10.13) or run: make PY310=/path/to/python3.10 ..."; exit 1; }
@@ -68,7 +70,7 @@ $(STORE_DB): $(VENV)/.installed $(STORE_FILES)
 	$(VENV_PY) -m actions.api.sqlite_store load --db $(STORE_DB)
 
 run: setup
-	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)) and the web chat."
+	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)), knowledge (:$(KNOWLEDGE_PORT)) and the web chat."
 	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once Rasa logs 'Rasa server is up and running' (~1 min)."
 	$(VENV)/bin/honcho start -f Procfile
 
@@ -89,6 +91,8 @@ lint: $(VENV)/.installed
 # Regenerate the app constraints from the current venv after changing requirements/*.txt.
 lock:
 	$(VENV)/bin/pip freeze --exclude-editable | grep -v "^-e" > requirements/app-constraints.txt
+
+include knowledge/knowledge.mk
 
 clean:
 	rm -rf models results $(STORE_DB) $(TRACKER_DB) test-results
