@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RASA_BIN = ROOT / ".venv-rasa" / "bin" / "rasa"
 MODEL = ROOT / "models" / "tidepool.tar.gz"
 STORE_DIR = ROOT / "data" / "store"
-
+KNOWLEDGE_INDEX = ROOT / "data" / "index"  # built by `make setup` (knowledge/knowledge.mk)
 
 
 def free_port() -> int:
@@ -91,6 +91,7 @@ class Reply:
 class Stack:
     rasa_url: str
     action_url: str
+    knowledge_url: str
     webchat_url: str
     store_db: Path
     env: Dict[str, str]
@@ -117,6 +118,7 @@ def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
         RASA_TELEMETRY_ENABLED="false",
         HF_HUB_OFFLINE="1",
         ACTION_ENDPOINT_URL=f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
+        KNOWLEDGE_URL=f"http://127.0.0.1:{ports['KNOWLEDGE_PORT']}",
         TRACKER_DB=str(tmp / "tracker.db"),
         STORE_DB=str(tmp / "store.db"),
         STORE_DATA_DIR=str(STORE_DIR),
@@ -130,7 +132,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     """Start actions, Rasa and the web chat; stop them on exit. Rasa takes about a minute."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make setup`")
-    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEBCHAT_PORT")}
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEBCHAT_PORT", "KNOWLEDGE_PORT")}
     rasa_port, action_port, webchat_port = ports["RASA_PORT"], ports["ACTION_PORT"], ports["WEBCHAT_PORT"]
     env = _environment(tmp, ports)
     subprocess.run(
@@ -144,6 +146,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     s = Stack(
         rasa_url=rasa_url,
         action_url=f"http://127.0.0.1:{action_port}",
+        knowledge_url=env["KNOWLEDGE_URL"],
         webchat_url=f"http://127.0.0.1:{webchat_port}",
         store_db=Path(env["STORE_DB"]),
         env=env,
@@ -180,8 +183,24 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         env,
         tmp,
     )
-    s.services = [actions, rasa, webchat]
+    knowledge = Service(
+        "knowledge",
+        [
+            sys.executable,
+            "-m",
+            "knowledge",
+            "serve",
+            "--port",
+            str(ports["KNOWLEDGE_PORT"]),
+            "--index",
+            str(KNOWLEDGE_INDEX),
+        ],
+        env,
+        tmp,
+    )
+    s.services = [actions, rasa, webchat, knowledge]
     try:
+        knowledge.wait_until(lambda: requests.get(f"{s.knowledge_url}/health", timeout=2).ok, 400)
         actions.wait_until(lambda: requests.get(f"{s.action_url}/health", timeout=2).ok, 60)
         webchat.wait_until(lambda: requests.get(f"{s.webchat_url}/health", timeout=2).ok, 60)
         # The first parse also warms up jieba's dictionary.
