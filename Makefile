@@ -90,7 +90,8 @@ lint: $(VENV)/.installed
 
 # Regenerate the app constraints from the current venv after changing requirements/*.txt.
 lock:
-	$(VENV)/bin/pip freeze --exclude-editable | grep -v "^-e" > requirements/app-constraints.txt
+	$(VENV)/bin/pip freeze --exclude-editable \
+		| sed -E 's#^([^ ]+) @ file://.*/[^/-]+-([0-9][^-]*)-.*#\1==\2#' > requirements/app-constraints.txt
 
 include knowledge/knowledge.mk
 

@@ -1,0 +1,50 @@
+"""Questions about products and policies: answered by the knowledge service, with its sources shown."""
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import config
+from actions.api.knowledge import KnowledgeClient, KnowledgeUnavailable
+from actions.order_forms import language
+
+HISTORY_TURNS = 2  # earlier user messages sent along, so "and in black?" can be understood
+
+
+def _history(tracker: Tracker) -> List[Dict[str, str]]:
+    """The last few exchanges before the current message, oldest first."""
+    turns: List[Dict[str, str]] = []
+    for skip in range(1, HISTORY_TURNS + 1):
+        user = tracker.get_last_event_for("user", skip=skip)
+        if user and user.get("text") and not user["text"].startswith("/"):
+            turns.insert(0, {"role": "user", "content": user["text"]})
+    bot = tracker.get_last_event_for("bot")
+    if turns and bot and bot.get("text"):
+        turns.append({"role": "assistant", "content": bot["text"]})
+    return turns
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> Text:
+        return "action_answer_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        client = KnowledgeClient(config.KNOWLEDGE_URL, config.KNOWLEDGE_TIMEOUT_S)
+        question = tracker.latest_message.get("text") or ""
+        try:
+            result: Dict[str, Any] = await client.answer(question, language(tracker), _history(tracker))
+        except KnowledgeUnavailable:
+            dispatcher.utter_message(response="utter_knowledge_unavailable")
+            return []
+        dispatcher.utter_message(
+            text=result["answer"],
+            json_message={
+                "type": "answer",
+                "citations": result.get("citations", []),
+                "groundedness": result.get("groundedness", 0.0),
+            },
+        )
+        return []

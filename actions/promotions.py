@@ -1,0 +1,187 @@
+"""Promotions and coupons: "any deals?", "is SAVE10 still valid?", and deals on recommended products.
+
+Every code, value and condition the bot states comes from the rules in promotions.yml (actions/api/promotions.py).
+A message that asks for another discount ("make it 90%", "code FREE100") gets only what the rules say.
+With an identified order (order_id + email slots) codes are checked against that order's items and shopper.
+"""
+
+import json
+import re
+from datetime import date
+from functools import lru_cache
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import config
+from actions.api import promotions as rules
+from actions.api.promotions import CartLine, PromotionBook, Shopper, Verdict
+from actions.api.store import Order, Product, format_money
+from actions.order_forms import language, today, verified_order
+
+# A shopper naming their own discount ("50% off", "打五折"): answered with the rules-only reminder.
+DISCOUNT_DEMAND = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:%|percent|折)|[一二三四五六七八九]折")
+
+
+@lru_cache(maxsize=2)
+def _book(day: date) -> PromotionBook:
+    return PromotionBook.from_file(config.STORE_DATA_DIR / "promotions.yml", anchor=day)
+
+
+def promotions() -> PromotionBook:
+    """The rules with their day offsets counted from today, reloaded once a day."""
+    return _book(today())
+
+
+@lru_cache(maxsize=1)
+def _catalog() -> Dict[str, Tuple[str, bool]]:
+    """product id -> (category, final sale); order lines don't carry their category."""
+    index = {}
+    with open(config.STORE_DATA_DIR / "catalog.jsonl", encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                p = json.loads(line)
+                index[p["id"]] = (p.get("category") or "", bool((p.get("attributes") or {}).get("final_sale")))
+    return index
+
+
+@lru_cache(maxsize=1)
+def _shoppers() -> Tuple[Dict[str, str], Dict[str, str]]:
+    """email -> membership tier, and email -> id of the shopper's first order.
+
+    StoreBackend has no customer lookup yet, so this reads the store's seed files.
+    """
+    customers = json.loads((config.STORE_DATA_DIR / "customers.json").read_text(encoding="utf-8"))
+    orders = json.loads((config.STORE_DATA_DIR / "orders.json").read_text(encoding="utf-8"))
+    tiers = {c["email"].lower(): c.get("membership_tier") or "none" for c in customers}
+    first: Dict[str, Tuple[int, str]] = {}
+    for o in orders:
+        key, rank = o["email"].lower(), (-int(o.get("placed_days_ago") or 0), o["id"])
+        if key not in first or rank < first[key]:
+            first[key] = rank
+    return tiers, {email: rank[1] for email, rank in first.items()}
+
+
+def cart_of(order: Order) -> List[CartLine]:
+    catalog = _catalog()
+    return [
+        CartLine(catalog.get(i.product_id, ("", False))[0], i.unit_price_cents, i.quantity, i.final_sale)
+        for i in order.items
+        if not i.returned
+    ]
+
+
+def shopper_of(order: Order) -> Shopper:
+    tiers, first_orders = _shoppers()
+    email = order.email.lower()
+    return Shopper(tier=tiers.get(email, "none"), first_order=first_orders.get(email) == order.id)
+
+
+def promotion_fields(product: Product, lang: str) -> Dict[str, Any]:
+    """{"promotion": {...}} for a recommendation card when a running promotion covers the product, else {}."""
+    if _catalog().get(product.id, ("", False))[1]:  # codes don't apply to Final sale items
+        return {}
+    card = promotions().product_promotion(product, today(), lang)
+    return {"promotion": card} if card else {}
+
+
+def listing_item(promotion: rules.Promotion, lang: str) -> Dict[str, Any]:
+    return {
+        "code": promotion.code,
+        "title": promotion.display_title(lang),
+        "summary": rules.summary(promotion, lang),
+        "ends_on": promotion.ends.isoformat(),
+    }
+
+
+def listing_line(promotion: rules.Promotion, lang: str) -> str:
+    # Plain-text fallback for channels that don't render the card; words come from the rule.
+    label = promotion.code or promotion.display_title(lang)
+    return f"• {label}: {rules.summary(promotion, lang)} ({promotion.ends.isoformat()})"
+
+
+def verdict_vars(verdict: Verdict, code: str, lang: str) -> Dict[str, Any]:
+    promotion = verdict.promotion
+    if promotion is None:
+        return {"code": code}
+    return {
+        "code": promotion.code or code,
+        "title": promotion.display_title(lang),
+        "summary": rules.summary(promotion, lang),
+        "starts_on": promotion.starts.isoformat(),
+        "ends_on": promotion.ends.isoformat(),
+        "min_subtotal": format_money(promotion.min_subtotal_cents),
+        "subtotal": format_money(verdict.subtotal_cents),
+        "discount": format_money(verdict.discount_cents),
+        "tiers": rules.tier_names(promotion, lang),
+        "categories": rules.category_names(promotion, lang),
+    }
+
+
+class ActionPromotions(Action):
+    def name(self) -> Text:
+        return "action_promotions"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        lang, book = language(tracker), promotions()
+        order = verified_order(tracker)
+        if DISCOUNT_DEMAND.search(text):
+            dispatcher.utter_message(response="utter_promotions_rules_only")
+        codes = rules.extract_codes(text, book.codes())
+        if codes:
+            if len(codes) > 1:
+                dispatcher.utter_message(response="utter_promotions_one_code")
+            for code in codes[:3]:
+                self.check_code(dispatcher, book, code, order, lang)
+        else:
+            self.list_promotions(dispatcher, book, order, lang)
+        return []
+
+    @staticmethod
+    def check_code(
+        dispatcher: CollectingDispatcher, book: PromotionBook, code: str, order: Optional[Order], lang: str
+    ) -> None:
+        if order is None:
+            verdict = book.validate(code, None, None, today())
+        else:
+            verdict = book.validate(code, cart_of(order), shopper_of(order), today(), order.shipping_cents)
+        variables = dict(verdict_vars(verdict, code, lang), order_id=order.id if order else "")
+        if not verdict.valid:
+            dispatcher.utter_message(response=f"utter_code_invalid_{verdict.reason}", **variables)
+        elif order is None:
+            dispatcher.utter_message(response="utter_code_valid", **variables)
+        else:
+            dispatcher.utter_message(response="utter_code_valid_for_order", **variables)
+
+    @staticmethod
+    def list_promotions(
+        dispatcher: CollectingDispatcher, book: PromotionBook, order: Optional[Order], lang: str
+    ) -> None:
+        running = book.running(today())
+        if not running:
+            dispatcher.utter_message(response="utter_promotions_none")
+            return
+        deals = book.eligible(cart_of(order), shopper_of(order), today(), order.shipping_cents) if order else []
+        # The shopper's deals first, best first, then everything else that runs.
+        mine = [v.promotion for v in deals if v.promotion]
+        ordered = mine + [p for p in running if p not in mine]
+        if order is not None and deals:
+            best = deals[0]
+            dispatcher.utter_message(
+                response="utter_promotions_best_for_order",
+                order_id=order.id,
+                best=best.promotion.code or best.promotion.display_title(lang),
+                summary=rules.summary(best.promotion, lang),
+                discount=format_money(best.discount_cents),
+            )
+        elif order is not None:
+            dispatcher.utter_message(response="utter_promotions_none_for_order", order_id=order.id)
+        dispatcher.utter_message(
+            response="utter_promotions_running",
+            promotions="\n".join(listing_line(p, lang) for p in ordered),
+            json_message={"type": "promotions", "items": [listing_item(p, lang) for p in ordered]},
+        )

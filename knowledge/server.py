@@ -1,0 +1,153 @@
+"""The aiohttp service: one process owns the model and the index. Routes: /answer, /answer/stream, /search, /health."""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from pathlib import Path
+
+from aiohttp import web
+from langchain_core.language_models.chat_models import BaseChatModel
+
+from .answer import Answerer, build_answerer
+from .config import Settings
+from .loaders import detect_lang
+
+ANSWERER = web.AppKey("answerer", Answerer)
+MAX_BODY = 64 * 1024
+MAX_QUESTION = 1000
+MAX_HISTORY = 20
+
+
+def bad_request(message: str) -> web.HTTPBadRequest:
+    return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler):
+    """Every error is a JSON object; an oversized body is a plain bad request."""
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        raise bad_request(f"body larger than {MAX_BODY // 1024} KiB") from None
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        raise web.HTTPException(text=json.dumps({"error": exc.reason}), content_type="application/json") \
+            if False else type(exc)(text=json.dumps({"error": exc.reason}), content_type="application/json") from None
+
+
+async def read_json(request: web.Request) -> dict:
+    raw = await request.read()
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise bad_request("body must be a UTF-8 JSON object") from None
+    if not isinstance(body, dict):
+        raise bad_request("body must be a JSON object")
+    return body
+
+
+def text_field(body: dict, *names: str) -> str:
+    value = next((body[n] for n in names if n in body), None)
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request(f"'{names[0]}' must be a non-empty string")
+    if len(value) > MAX_QUESTION:
+        raise bad_request(f"'{names[0]}' is longer than {MAX_QUESTION} characters")
+    if sum(not (c.isprintable() or c.isspace()) for c in value) > len(value) // 10:
+        raise bad_request(f"'{names[0]}' looks like binary data")
+    return value
+
+
+async def parse_question(request: web.Request) -> tuple[str, str | None, list]:
+    body = await read_json(request)
+    question = text_field(body, "question")
+    lang = body.get("lang")
+    if lang not in (None, "en", "zh"):
+        raise bad_request("'lang' must be 'en' or 'zh'")
+    history = body.get("history") or []
+    if not isinstance(history, list) or len(history) > MAX_HISTORY or not all(
+            isinstance(h, dict) and isinstance(h.get("content", ""), str) and len(h.get("content", "")) <= 2000
+            for h in history):
+        raise bad_request(f"'history' must be a list of at most {MAX_HISTORY} {{role, content}} objects")
+    return question, lang, history
+
+
+async def answer(request: web.Request) -> web.Response:
+    question, lang, history = await parse_question(request)
+    result = await asyncio.to_thread(request.app[ANSWERER].answer, question, lang, history)
+    return web.json_response(result, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def answer_stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: `token` events while generating, then one `final` event with the checked answer."""
+    question, lang, history = await parse_question(request)
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+    stop = threading.Event()
+
+    def produce():
+        events = request.app[ANSWERER].stream(question, lang, history)
+        try:
+            for event in events:
+                loop.call_soon_threadsafe(queue.put_nowait, event)
+                if stop.is_set():  # the client went away: stop generating
+                    break
+        except Exception as exc:  # reported to the client as an error event
+            loop.call_soon_threadsafe(queue.put_nowait, {"type": "error", "error": str(exc)})
+        finally:
+            events.close()
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    worker = asyncio.create_task(asyncio.to_thread(produce))
+    try:
+        while (event := await queue.get()) is not None:
+            kind = event.pop("type")
+            await response.write(f"event: {kind}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
+    finally:
+        stop.set()
+        await worker
+    await response.write_eof()
+    return response
+
+
+async def search(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    query = text_field(body, "query", "question")
+    k, mode, lang = body.get("k", 5), body.get("mode", "hybrid"), body.get("lang")
+    if not isinstance(k, int) or not 1 <= k <= 50 or mode not in ("hybrid", "dense", "bm25"):
+        raise bad_request("'k' must be 1-50 and 'mode' one of hybrid, dense, bm25")
+    if lang not in ("en", "zh"):
+        lang = detect_lang(query)
+    hits = await asyncio.to_thread(request.app[ANSWERER].index.search, query, k, lang, mode)
+    results = [{"chunk_id": h.id, "text": h.text, "score": round(h.score, 4), **h.meta} for h in hits]
+    return web.json_response({"results": results}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def health(request: web.Request) -> web.Response:
+    answerer = request.app[ANSWERER]
+    return web.json_response({"status": "ok", "chunks": answerer.index.count(), "model": answerer.model._llm_type})
+
+
+def init(settings: Settings | None = None, index_dir: Path | None = None,
+         model: BaseChatModel | None = None, warm_up: bool = True) -> web.Application:
+    """The app factory. `model` lets tests pass a ready model; the server is up only once the model is loaded."""
+    settings = settings or Settings.from_env()
+
+    async def resources(app: web.Application):
+        app[ANSWERER] = await asyncio.to_thread(build_answerer, settings, index_dir, model)
+        if warm_up:  # evaluates the fixed system prompt once so the first shopper does not pay for it
+            await asyncio.to_thread(app[ANSWERER].answer, "warm-up: what are the shipping options?", "en")
+        yield
+
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[json_errors])
+    app.cleanup_ctx.append(resources)
+    app.router.add_routes([
+        web.post("/answer", answer),
+        web.post("/answer/stream", answer_stream),
+        web.post("/search", search),
+        web.get("/health", health),
+    ])
+    return app

@@ -1,0 +1,150 @@
+"""The index: chromadb (dense) plus BM25 (lexical) over the same chunks, fused with reciprocal rank fusion."""
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from rank_bm25 import BM25Okapi
+from tqdm import tqdm
+
+from .embed import E5EmbeddingFunction
+from .loaders import Unit
+from .text import CODE, tokenize
+
+COLLECTION = "knowledge"
+BATCH = 128
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    id: str
+    text: str
+    meta: dict
+    score: float  # fused score, higher is better
+    dense: float = 0.0  # cosine similarity, 0 when not among the dense hits
+
+
+class Index:
+    """One process owns this (chromadb is thread-safe, not process-safe)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.client = chromadb.PersistentClient(path=str(self.path / "chroma"),
+                                                settings=ChromaSettings(anonymized_telemetry=False))
+        self.col = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=E5EmbeddingFunction(), metadata={"hnsw:space": "cosine"})
+        self.manifest_path = self.path / "manifest.json"
+        self.lexical_path = self.path / "lexical.json"
+        self.manifest: dict[str, dict] = self._load(self.manifest_path)  # unit key -> {digest, kind, chunks}
+        self.lexical: dict[str, list[str]] = self._load(self.lexical_path)  # chunk id -> tokens
+        self._lock = threading.Lock()
+        self._build_bm25()
+
+    @staticmethod
+    def _load(path: Path) -> dict:
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def _save(self) -> None:
+        for path, data in ((self.manifest_path, self.manifest), (self.lexical_path, self.lexical)):
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+            tmp.replace(path)
+
+    def _build_bm25(self) -> None:
+        self._ids = list(self.lexical)
+        self._bm25 = BM25Okapi([self.lexical[i] or ["_"] for i in self._ids]) if self._ids else None
+
+    def count(self) -> int:
+        return self.col.count()
+
+    # ---------- ingestion ----------
+
+    def ingest(self, units: list[Unit], origins: set[str], progress: bool = True) -> dict:
+        """Index new and changed units; drop units that came from one of `origins` but are no longer there."""
+        seen = {u.key for u in units}
+        stale = [k for k, v in self.manifest.items() if v.get("origin") in origins and k not in seen]
+        changed = [u for u in units if self.manifest.get(u.key, {}).get("digest") != u.digest]
+        for key in stale + [u.key for u in changed if u.key in self.manifest]:
+            old = self.manifest.pop(key)["chunks"]
+            if old:
+                self.col.delete(ids=old)
+            for cid in old:
+                self.lexical.pop(cid, None)
+        chunks = [c for u in changed for c in u.chunks]
+        bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start:start + BATCH]
+            self.col.upsert(ids=[c.id for c in batch], documents=[c.text for c in batch],
+                            metadatas=[c.meta for c in batch])
+            for c in batch:
+                self.lexical[c.id] = tokenize(c.text)
+            bar.update(len(batch))
+        bar.close()
+        for u in changed:
+            self.manifest[u.key] = {"digest": u.digest, "kind": u.kind, "origin": u.origin,
+                                    "chunks": [c.id for c in u.chunks]}
+        self._save()
+        self._build_bm25()
+        return {"units": len(units), "changed": len(changed), "removed": len(stale), "chunks_added": len(chunks),
+                "total_chunks": self.count()}
+
+    def reset(self) -> None:
+        self.client.delete_collection(COLLECTION)
+        self.col = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=E5EmbeddingFunction(), metadata={"hnsw:space": "cosine"})
+        self.manifest, self.lexical = {}, {}
+        self._save()
+        self._build_bm25()
+
+    # ---------- retrieval ----------
+
+    def dense(self, query: str, n: int) -> list[Hit]:
+        if not self.count():
+            return []
+        res = self.col.query(query_texts=[query], n_results=min(n, self.count()))
+        return [Hit(i, d, m, 1 - dist, 1 - dist) for i, d, m, dist in
+                zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
+
+    def lexical_search(self, query: str, n: int) -> list[Hit]:
+        tokens = tokenize(query)
+        if not self._bm25 or not tokens:
+            return []
+        scores = self._bm25.get_scores(tokens)
+        top = [i for i in scores.argsort()[::-1][:n] if scores[i] > 0]
+        ids = [self._ids[i] for i in top]
+        if not ids:
+            return []
+        got = self.col.get(ids=ids)
+        by_id = {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return [Hit(cid, *by_id[cid], float(scores[i])) for cid, i in zip(ids, top) if cid in by_id]
+
+    def search(self, query: str, k: int = 5, lang: str | None = None, mode: str = "hybrid") -> list[Hit]:
+        """Hybrid: reciprocal rank fusion of dense and BM25 lists; exact codes (SKUs) and the asker's language lead."""
+        with self._lock:
+            pool = 4 * k + 10
+            lists = []
+            if mode in ("hybrid", "dense"):
+                lists.append(self.dense(query, pool))
+            if mode in ("hybrid", "bm25"):
+                lists.append(self.lexical_search(query, pool))
+        fused: dict[str, Hit] = {}
+        for hits in lists:
+            for rank, hit in enumerate(hits):
+                cur = fused.setdefault(hit.id, Hit(hit.id, hit.text, hit.meta, 0.0, hit.dense))
+                cur.score += 1 / (RRF_K + rank + 1)
+                cur.dense = max(cur.dense, hit.dense)
+        codes = {c.upper() for c in CODE.findall(query)}
+        for hit in fused.values():
+            if codes and (hit.meta.get("product_id", "").upper() in codes
+                          or any(re.search(re.escape(c), hit.text, re.I) for c in codes)):
+                hit.score += 1.0
+            if lang and hit.meta.get("lang") != lang:
+                hit.score *= 0.6  # the other language's copy of the same fact ranks below
+        return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:k]
