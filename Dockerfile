@@ -19,7 +19,7 @@ COPY --from=python311 /usr/local/lib/libpython3.11.so.1.0 /usr/local/lib/
 RUN ldconfig
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends make nodejs npm \
+    && apt-get install -y --no-install-recommends make nodejs npm cmake g++ \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -30,14 +30,16 @@ RUN python3.10 -m venv .venv-rasa \
     && .venv-rasa/bin/pip install -r requirements/rasa.txt -c requirements/rasa-constraints.txt \
     && .venv-rasa/bin/rasa telemetry disable
 RUN python3.11 -m venv .venv \
-    && .venv/bin/pip install -r requirements/app.txt -c requirements/app-constraints.txt
+    && .venv/bin/pip install -r requirements/app.txt -r requirements/knowledge.txt \
+        -c requirements/app-constraints.txt
 COPY connectors/webchat/package.json connectors/webchat/package-lock.json connectors/webchat/
 RUN npm ci --prefix connectors/webchat --no-audit --no-fund
 
 COPY . .
-# Stamps tell the Makefile the venvs exist; then train the model and load the demo store.
+# Stamps tell the Makefile the venvs exist; then build llama-cpp-python, fetch and verify the local
+# model, train the Rasa model, load the demo store and index it.
 RUN touch .venv-rasa/.installed .venv/.installed connectors/webchat/node_modules/.installed \
     && make setup PY310=/usr/local/bin/python3.10 PY311=/usr/local/bin/python3.11
 
-EXPOSE 5005 5055 8080
+EXPOSE 5005 5055 8000 8080
 CMD ["make", "run", "PY310=/usr/local/bin/python3.10", "PY311=/usr/local/bin/python3.11"]

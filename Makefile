@@ -74,7 +74,7 @@ run: setup
 	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once Rasa logs 'Rasa server is up and running' (~1 min)."
 	$(VENV)/bin/honcho start -f Procfile
 
-test: setup
+test: setup lint
 	$(VENV_PY) -m pytest tests
 
 bench-chat: setup
@@ -84,7 +84,7 @@ eval-nlu: $(MODEL)
 	mkdir -p results && scripts/eval_nlu.sh
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check actions connectors tests scripts
+	$(VENV)/bin/ruff check actions connectors knowledge tests scripts
 	$(VENV)/bin/yamllint bot config.yml docker-compose.yml
 	$(VENV)/bin/hadolint Dockerfile
 

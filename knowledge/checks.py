@@ -61,8 +61,11 @@ def _methods(text: str) -> set[str]:
     return {m for m, aliases in PAYMENT_METHODS.items() if any(a in low for a in aliases)}
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?。！？\n])\s*", text) if s.strip()]
+def _sentences(source: str) -> list[str]:
+    """Sentences of one source, each with the source's title line, so a heading such as "What isn't covered"
+    still negates the list under it."""
+    title, _, body = source.partition("\n")
+    return [f"{title}: {s}" for s in re.split(r"(?<=[.!?。！？\n])\s*", body or title) if s.strip()]
 
 
 def check(answer: str, sources: list[str], question: str = "") -> Verdict:
@@ -83,7 +86,7 @@ def check(answer: str, sources: list[str], question: str = "") -> Verdict:
 
     if YES.match(body) and not NEGATION.search(body):
         # The source sentence closest to the answer decides the polarity.
-        best = max(_sentences(evidence), default="",
+        best = max((s for source in sources for s in _sentences(source)), default="",
                    key=lambda s: len(set(tokenize(s)) & set(answer_tokens)))
         if best and NEGATION.search(best.lower()):
             problems.append("affirmative answer but the closest source sentence is negated")

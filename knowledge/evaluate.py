@@ -27,9 +27,17 @@ def plain(text: str) -> str:
     return norm(text).replace("*", "")
 
 
+def mentions(text: str, alternative: str) -> bool:
+    """English words match whole ("no" is not in "normal"); Chinese and numbers match as substrings."""
+    alt = norm(alternative)
+    if re.fullmatch(r"[a-z' ]+", alt):
+        return re.search(rf"\b{re.escape(alt)}\b", text) is not None
+    return alt in text
+
+
 def correct(answer: str, must: list[list[str]]) -> bool:
     text = norm(answer)
-    return all(any(norm(alt) in text for alt in group) for group in must)
+    return all(any(mentions(text, alt) for alt in group) for group in must)
 
 
 def support_ids(index: Index, item: dict, all_chunks: dict) -> set[str]:
