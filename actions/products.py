@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from actions.api.store import Product, ProductQuery, format_money
 from actions.backend import store
 from actions.order_forms import language
+from actions.promotions import promotion_fields
 
 
 def parse_budget_cents(text: Optional[str]) -> Optional[int]:
@@ -48,6 +49,7 @@ def product_item(product: Product, query: ProductQuery, lang: str) -> Dict[str, 
         "url": product.url,
         "image": product.image,
         "reason": reason(product, query, lang),
+        **promotion_fields(product, lang),
     }
 
 
