@@ -211,3 +211,11 @@ def test_malformed_json_is_rejected_cleanly(stack):
     )
     assert response.status_code in (400, 500) or response.json() == []
     assert requests.post(f"{stack.rasa_url}/model/parse", json={"text": "hi"}, timeout=30).ok
+
+
+def test_the_product_cards_ask_button_gets_a_cited_answer(stack, sender):
+    # The web chat's "Ask about this" button sends this sentence (connectors/webchat/static/chat.js).
+    reply = stack.say(sender, "Tell me more about Salt Spray Women's Rain Jacket (TP-JKT-002)")
+    answer = reply.custom("answer")
+    assert answer is not None and reply.texts
+    assert stack.parse("我想了解一下 浪花女款防水外套（TP-JKT-002）")["intent"]["name"] == "product_question"
