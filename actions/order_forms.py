@@ -86,7 +86,7 @@ def end_of_task_events() -> List[EventType]:
     return [SlotSet(slot, None) for slot in TASK_SLOTS] + [SlotSet("verify_failures", 0)]
 
 
-def reply_unverified(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+def reply_unverified(dispatcher: CollectingDispatcher) -> List[EventType]:
     """The form ended without a matching order: the shopper gave up or failed too often."""
     dispatcher.utter_message(response="utter_verification_failed")
     return end_of_task_events() + [SlotSet("order_id", None), SlotSet("email", None)]

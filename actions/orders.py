@@ -41,7 +41,7 @@ class ActionShowOrder(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
-            return reply_unverified(dispatcher, tracker)
+            return reply_unverified(dispatcher)
         dispatcher.utter_message(
             response=f"utter_order_status_{order.status}",
             json_message=order_card(order, language(tracker)),
@@ -94,7 +94,7 @@ class ActionCancelOrder(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
-            return reply_unverified(dispatcher, tracker)
+            return reply_unverified(dispatcher)
         if not order.is_open:
             utter_order_locked(dispatcher, order)
         elif tracker.get_slot("confirm_cancel") != "yes":
@@ -194,7 +194,7 @@ class ActionChangeOrder(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
-            return reply_unverified(dispatcher, tracker)
+            return reply_unverified(dispatcher)
         if not order.is_open:
             utter_order_locked(dispatcher, order)
             return end_of_task_events()

@@ -81,7 +81,7 @@ class ActionCreateReturn(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         order = verified_order(tracker)
         if order is None:
-            return reply_unverified(dispatcher, tracker)
+            return reply_unverified(dispatcher)
         items = returnable(order)
         if order.status == "returned":
             dispatcher.utter_message(response="utter_return_already_done", order_id=order.id)
