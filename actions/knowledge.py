@@ -35,7 +35,9 @@ class ActionAnswerQuestion(Action):
         client = KnowledgeClient(config.KNOWLEDGE_URL, config.KNOWLEDGE_TIMEOUT_S)
         question = tracker.latest_message.get("text") or ""
         try:
-            result: Dict[str, Any] = await client.answer(question, language(tracker), _history(tracker))
+            result: Dict[str, Any] = await client.answer(
+                question, language(tracker), _history(tracker), conversation_id=tracker.sender_id
+            )
         except KnowledgeUnavailable:
             dispatcher.utter_message(response="utter_knowledge_unavailable")
             return []

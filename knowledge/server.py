@@ -1,10 +1,13 @@
-"""The aiohttp service: one process owns the model and the index. Routes: /answer, /answer/stream, /search, /health."""
+"""The aiohttp service: one process owns the model and the index.
+Routes: /answer, /answer/stream, /answer/live/{conversation_id}, /search, /health."""
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 from pathlib import Path
+from typing import AsyncIterator
 
 from aiohttp import web
 from langchain_core.language_models.chat_models import BaseChatModel
@@ -14,6 +17,8 @@ from .config import Settings
 from .loaders import detect_lang
 
 ANSWERER = web.AppKey("answerer", Answerer)
+LIVE = web.AppKey("live", dict)  # conversation id -> the queues of its live watchers
+LIVE_KEEPALIVE_S = 20
 MAX_BODY = 64 * 1024
 MAX_QUESTION = 1000
 MAX_HISTORY = 20
@@ -59,7 +64,7 @@ def text_field(body: dict, *names: str) -> str:
     return value
 
 
-async def parse_question(request: web.Request) -> tuple[str, str | None, list]:
+async def parse_question(request: web.Request) -> tuple[str, str | None, list, str | None]:
     body = await read_json(request)
     question = text_field(body, "question")
     lang = body.get("lang")
@@ -70,47 +75,105 @@ async def parse_question(request: web.Request) -> tuple[str, str | None, list]:
             isinstance(h, dict) and isinstance(h.get("content", ""), str) and len(h.get("content", "")) <= 2000
             for h in history):
         raise bad_request(f"'history' must be a list of at most {MAX_HISTORY} {{role, content}} objects")
-    return question, lang, history
+    conversation = body.get("conversation_id")
+    if conversation is not None and not valid_conversation_id(conversation):
+        raise bad_request("'conversation_id' must be a string of 1-128 letters, digits, '-' or '_'")
+    return question, lang, history, conversation
 
 
-async def answer(request: web.Request) -> web.Response:
-    question, lang, history = await parse_question(request)
-    result = await asyncio.to_thread(request.app[ANSWERER].answer, question, lang, history)
-    return web.json_response(result, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+def valid_conversation_id(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,128}", value) is not None
 
 
-async def answer_stream(request: web.Request) -> web.StreamResponse:
-    """Server-sent events: `token` events while generating, then one `final` event with the checked answer."""
-    question, lang, history = await parse_question(request)
+async def generate(answerer: Answerer, question: str, lang: str | None, history: list) -> AsyncIterator[dict]:
+    """The answerer's events as they come. Generation runs in a thread and stops when the consumer goes away."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     stop = threading.Event()
 
     def produce():
-        events = request.app[ANSWERER].stream(question, lang, history)
+        events = answerer.stream(question, lang, history)
         try:
             for event in events:
                 loop.call_soon_threadsafe(queue.put_nowait, event)
-                if stop.is_set():  # the client went away: stop generating
+                if stop.is_set():
                     break
-        except Exception as exc:  # reported to the client as an error event
+        except Exception as exc:  # handed to the consumer as an error event
             loop.call_soon_threadsafe(queue.put_nowait, {"type": "error", "error": str(exc)})
         finally:
             events.close()
             loop.call_soon_threadsafe(queue.put_nowait, None)
 
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-    await response.prepare(request)
     worker = asyncio.create_task(asyncio.to_thread(produce))
     try:
         while (event := await queue.get()) is not None:
-            kind = event.pop("type")
-            await response.write(f"event: {kind}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n".encode())
+            yield event
     finally:
         stop.set()
         await worker
+
+
+def sse(event: dict) -> bytes:
+    data = {k: v for k, v in event.items() if k != "type"}
+    return f"event: {event['type']}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+def publish(app: web.Application, conversation: str | None, event: dict) -> None:
+    """Hands an answer event to whoever watches this conversation live (the web chat); slow watchers miss tokens."""
+    for queue in app[LIVE].get(conversation, ()):
+        if not queue.full():
+            queue.put_nowait(event)
+
+
+async def answer(request: web.Request) -> web.Response:
+    """The checked answer as one JSON object. With a conversation_id, its tokens are also shown live (see live)."""
+    question, lang, history, conversation = await parse_question(request)
+    final: dict = {}
+    async for event in generate(request.app[ANSWERER], question, lang, history):
+        publish(request.app, conversation, event)
+        final = event
+    if final.get("type") != "final":
+        raise web.HTTPInternalServerError(text=json.dumps({"error": final.get("error", "no answer")}),
+                                          content_type="application/json")
+    final.pop("type")
+    return web.json_response(final, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+async def answer_stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: `token` events while generating, then one `final` event with the checked answer."""
+    question, lang, history, _ = await parse_question(request)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    async for event in generate(request.app[ANSWERER], question, lang, history):
+        await response.write(sse(event))
     await response.write_eof()
     return response
+
+
+async def live(request: web.Request) -> web.StreamResponse:
+    """Server-sent events of the answers generated for one conversation while Rasa waits for them, so a chat
+    window can show the answer as it is written. The checked answer still arrives through the chat channel."""
+    conversation = request.match_info["conversation_id"]
+    if not valid_conversation_id(conversation):
+        raise bad_request("bad conversation id")
+    queue: asyncio.Queue = asyncio.Queue(maxsize=2000)
+    watchers = request.app[LIVE].setdefault(conversation, set())
+    watchers.add(queue)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
+    try:
+        await response.prepare(request)
+        await response.write(b": watching\n\n")
+        while True:
+            try:
+                event = await asyncio.wait_for(queue.get(), LIVE_KEEPALIVE_S)
+            except TimeoutError:
+                await response.write(b": keep-alive\n\n")  # also notices a browser that went away
+                continue
+            await response.write(sse(event))
+    finally:
+        watchers.discard(queue)
+        if not watchers:
+            request.app[LIVE].pop(conversation, None)
 
 
 async def search(request: web.Request) -> web.Response:
@@ -143,10 +206,12 @@ def init(settings: Settings | None = None, index_dir: Path | None = None,
         yield
 
     app = web.Application(client_max_size=MAX_BODY, middlewares=[json_errors])
+    app[LIVE] = {}
     app.cleanup_ctx.append(resources)
     app.router.add_routes([
         web.post("/answer", answer),
         web.post("/answer/stream", answer_stream),
+        web.get("/answer/live/{conversation_id}", live),
         web.post("/search", search),
         web.get("/health", health),
     ])

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional
 
 import aiohttp
+
+# The ids the service's live view accepts; others (free-form REST sender ids) are simply not watched live.
+WATCHABLE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 class KnowledgeUnavailable(Exception):
@@ -17,12 +21,19 @@ class KnowledgeClient:
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
 
     async def answer(
-        self, question: str, lang: Optional[str] = None, history: Optional[List[Dict[str, str]]] = None
+        self,
+        question: str,
+        lang: Optional[str] = None,
+        history: Optional[List[Dict[str, str]]] = None,
+        conversation_id: Optional[str] = None,
     ) -> Dict[str, Any]:
-        """{"answer", "citations", "groundedness", "refused"}; raises KnowledgeUnavailable."""
+        """{"answer", "citations", "groundedness", "refused"}; raises KnowledgeUnavailable.
+        With a conversation id, a chat window watching that conversation sees the answer as it is written."""
         payload: Dict[str, Any] = {"question": question, "history": history or []}
         if lang in ("en", "zh"):
             payload["lang"] = lang
+        if conversation_id and WATCHABLE_ID.fullmatch(conversation_id):
+            payload["conversation_id"] = conversation_id
         try:
             async with aiohttp.ClientSession(timeout=self.timeout) as session:
                 async with session.post(f"{self.base_url}/answer", json=payload) as response:

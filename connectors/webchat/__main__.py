@@ -16,13 +16,18 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8080")))
     parser.add_argument("--rasa-url", default=rasa_default, help="Rasa server base URL (socket.io channel)")
     parser.add_argument("--store-name", default=DEFAULT_STORE_NAME)
+    knowledge_default = os.environ.get("KNOWLEDGE_URL") or (
+        f"http://127.0.0.1:{os.environ['KNOWLEDGE_PORT']}" if os.environ.get("KNOWLEDGE_PORT") else None)
+    parser.add_argument("--knowledge-url", default=knowledge_default,
+                        help="knowledge service base URL, to show answers while they are written (optional)")
     args = parser.parse_args(argv)
 
     if not SOCKETIO_JS.is_file():
         print("warning: socket.io client missing; run `npm ci --prefix connectors/webchat`", file=sys.stderr)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"Web chat on http://{shown_host}:{args.port}/ (Rasa at {args.rasa_url})", flush=True)
-    web.run_app(init(args.rasa_url, store_name=args.store_name), host=args.host, port=args.port, print=None)
+    app = init(args.rasa_url, store_name=args.store_name, knowledge_url=args.knowledge_url)
+    web.run_app(app, host=args.host, port=args.port, print=None)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
-"""aiohttp app serving the web chat page; the browser talks to Rasa's socket.io channel directly."""
+"""aiohttp app serving the web chat page; the browser talks to Rasa's socket.io channel directly and watches
+answers being written through /live."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import aiohttp
 from aiohttp import web
 
 HERE = Path(__file__).resolve().parent
@@ -78,8 +81,34 @@ async def config_json(request: web.Request) -> web.Response:
         "storeName": {"en": settings["store_name"], "zh": settings["store_name_zh"]},
         "languages": ["en", "zh"],
         "maxLength": MAX_MESSAGE_LENGTH,
+        "liveAnswers": bool(settings["knowledge_url"]),
     }
     return web.json_response(config, headers={"Cache-Control": "no-cache"})
+
+
+async def live_answer(request: web.Request) -> web.StreamResponse:
+    """Relays the knowledge service's live view of this conversation's answers (server-sent events), so the page
+    can show an answer while it is written; the checked answer still arrives over socket.io."""
+    knowledge_url = request.app[SETTINGS]["knowledge_url"]
+    conversation = request.match_info["conversation_id"]
+    if not knowledge_url:
+        raise web.HTTPNotFound(text="live answers are off")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", conversation):
+        raise web.HTTPBadRequest(text="bad conversation id")
+    timeout = aiohttp.ClientTimeout(total=None, sock_connect=5)
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(f"{knowledge_url}/answer/live/{conversation}") as upstream:
+                if upstream.status != 200:
+                    raise web.HTTPBadGateway(text=f"knowledge service answered {upstream.status}")
+                response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                                       "Cache-Control": "no-cache"})
+                await response.prepare(request)
+                async for chunk in upstream.content.iter_any():
+                    await response.write(chunk)
+                return response
+    except aiohttp.ClientError:
+        raise web.HTTPBadGateway(text="knowledge service unreachable") from None
 
 
 async def health(request: web.Request) -> web.Response:
@@ -107,20 +136,24 @@ def init(
     store_name: str = DEFAULT_STORE_NAME,
     store_name_zh: str = DEFAULT_STORE_NAME_ZH,
     socketio_path: str = "/socket.io",
+    knowledge_url: str | None = None,
 ) -> web.Application:
-    """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005."""
+    """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005. With `knowledge_url`
+    the page shows product and policy answers while they are generated."""
     app = web.Application(middlewares=[security_headers])
     app[SETTINGS] = {
         "rasa_url": rasa_url.rstrip("/"),
         "store_name": store_name,
         "store_name_zh": store_name_zh,
         "socketio_path": socketio_path,
+        "knowledge_url": (knowledge_url or "").rstrip("/"),
     }
     app.router.add_routes(
         [
             web.get("/", index),
             web.get("/config.json", config_json),
             web.get("/health", health),
+            web.get("/live/{conversation_id}", live_answer),
             # Before the static route, which would otherwise claim the whole /static prefix.
             web.get("/static/vendor/socket.io.min.js", socketio_client),
             web.static("/static", STATIC_DIR),

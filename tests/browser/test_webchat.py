@@ -281,3 +281,26 @@ def test_html_in_messages_is_shown_as_text(new_page):
     assert page.locator("#log img").count() == 0  # the bad product image fell back to a placeholder
     expect(log).not_to_contain_text("ignored")
     assert page.evaluate("window.pwned") is None
+
+
+def test_an_answer_is_shown_while_it_is_written(new_page):
+    page = new_page()
+    # Keeps every text the draft bubble shows, so the test sees the answer grow before the checked one arrives.
+    page.evaluate("""() => {
+        window.drafts = [];
+        new MutationObserver(() => {
+            const draft = document.querySelector("#log > [data-draft] .bubble");
+            if (draft) window.drafts.push(draft.textContent);
+        }).observe(document.getElementById("log"), { subtree: true, childList: true, characterData: true });
+    }""")
+    answered = page.locator(BOT).count()
+    page.locator("#input").fill("How long does express shipping take?")
+    page.locator("#input").press("Enter")
+    page.locator("#log > [data-draft]").wait_for(timeout=120_000)
+    page.locator("#log [data-card=answer]").wait_for(timeout=120_000)
+    settle(page)
+    expect(page.locator("#log > [data-draft]")).to_have_count(0)  # replaced by the checked answer
+    drafts = [d for d in dict.fromkeys(page.evaluate("window.drafts")) if d]
+    assert len(drafts) >= 3, drafts  # it grew token by token
+    answer = bot_texts_since(page, answered)
+    assert "express" in answer.lower() or "business day" in answer.lower(), answer

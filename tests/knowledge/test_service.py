@@ -78,6 +78,32 @@ def test_streaming_endpoint(service):
     assert {"answer", "citations", "groundedness", "refused"} <= set(final)
 
 
+def test_a_conversation_can_watch_its_answer_being_written(service):
+    """The web chat's live view: tokens of an /answer call for this conversation, then the checked answer."""
+    events: list[tuple[str, dict]] = []
+    with requests.get(f"{service}/answer/live/conv-42", stream=True, timeout=120) as watch:
+        assert watch.headers["Content-Type"].startswith("text/event-stream")
+        lines = watch.iter_lines(decode_unicode=True)
+        assert next(lines) == ": watching"  # subscribed before the question is asked
+        other = ask(service, "How long does standard shipping take?", conversation_id="conv-other")
+        body = ask(service, "How long does express shipping take?", conversation_id="conv-42")
+        kind = None
+        for line in lines:
+            if line.startswith("event: "):
+                kind = line[7:]
+            elif line.startswith("data: "):
+                events.append((kind, json.loads(line[6:])))
+                if kind == "final":
+                    break
+    assert [k for k, _ in events].count("token") >= 1 and events[-1][0] == "final"
+    assert events[-1][1]["answer"] == body["answer"] != other["answer"]  # another conversation's answer is not shown
+    assert "".join(e["text"] for k, e in events if k == "token").strip()
+
+
+def test_live_view_rejects_a_bad_conversation_id(service):
+    assert requests.get(f"{service}/answer/live/{'x' * 200}", timeout=10).status_code == 400
+
+
 @pytest.mark.parametrize("body, content_type", [
     (b"", "application/json"),
     (b"not json", "application/json"),
@@ -88,13 +114,14 @@ def test_streaming_endpoint(service):
     (json.dumps({"question": "x" * 5000}).encode(), "application/json"),
     (json.dumps({"question": "hi", "lang": "fr"}).encode(), "application/json"),
     (json.dumps({"question": "hi", "history": "nope"}).encode(), "application/json"),
+    (json.dumps({"question": "hi", "conversation_id": "../etc"}).encode(), "application/json"),
     (json.dumps({"question": "\x01\x02\x03\x04\x05"}).encode(), "application/json"),
     (json.dumps(["a list"]).encode(), "application/json"),
     (b"{" + b"a" * 200_000, "application/json"),
 ])
 @pytest.mark.parametrize("path", ["/answer", "/answer/stream", "/search"])
 def test_bad_input_is_a_clear_400(service, path, body, content_type):
-    if path == "/search" and b'"lang"' in body or path == "/search" and b'"history"' in body:
+    if path == "/search" and any(key in body for key in (b'"lang"', b'"history"', b'"conversation_id"')):
         pytest.skip("search has no lang/history rules")
     response = requests.post(f"{service}{path}", data=body, headers={"Content-Type": content_type}, timeout=30)
     assert response.status_code == 400, response.text

@@ -136,6 +136,8 @@
   let ready = false; // true once Rasa confirmed our session on the current connection
   let everOnline = false;
   let typingTimer = null;
+  let liveSource = null; // EventSource of answers being written for this conversation
+  let liveDraft = null; // the message node showing one of them
   let state = loadState();
 
   // ---------- storage: session id + rendered history survive a reload ----------
@@ -510,7 +512,52 @@
 
   function onBotMessage(msg) {
     hideTyping();
+    dropDraft(); // the checked answer replaces what was shown while it was written
     for (const entry of toEntries(msg)) addEntry(entry);
+  }
+
+  // ---------- answers shown while they are written ----------
+  // The knowledge service streams the answer it is writing for this conversation; the page shows it as a draft.
+  // The checked answer (which may be a refusal instead) then arrives over socket.io and replaces the draft.
+
+  function watchAnswers() {
+    if (liveSource) liveSource.close();
+    liveSource = null;
+    if (!config.liveAnswers || !state.sessionId || typeof window.EventSource !== "function") return;
+    liveSource = new EventSource(`live/${encodeURIComponent(state.sessionId)}`);
+    liveSource.addEventListener("token", (e) => showDraft(eventData(e).text, false));
+    liveSource.addEventListener("final", (e) => showDraft(eventData(e).answer, true));
+  }
+
+  function eventData(e) {
+    try {
+      const data = JSON.parse(e.data);
+      return isObject(data) ? data : {};
+    } catch (err) {
+      return {};
+    }
+  }
+
+  function showDraft(text, whole) {
+    if (typeof text !== "string") return;
+    const stick = nearBottom();
+    if (!liveDraft) {
+      hideTyping();
+      liveDraft = el("div", { class: "msg bot draft", "data-draft": "", "aria-busy": "true" }, [
+        el("span", { class: "visually-hidden", text: t("assistant") }),
+        el("div", { class: "bubble" }),
+      ]);
+      ui.log.append(liveDraft);
+    }
+    const bubble = liveDraft.querySelector(".bubble");
+    bubble.textContent = whole ? text : bubble.textContent + text;
+    if (whole) liveDraft.setAttribute("aria-busy", "false");
+    if (stick) scrollToBottom();
+  }
+
+  function dropDraft() {
+    if (liveDraft) liveDraft.remove();
+    liveDraft = null;
   }
 
   // ---------- sending ----------
@@ -595,6 +642,7 @@
       const id = isObject(data) ? data.session_id : data;
       if (typeof id === "string" && id) state.sessionId = id;
       saveState();
+      if (!liveSource || liveSource.url.indexOf(encodeURIComponent(state.sessionId)) < 0) watchAnswers();
       ready = true;
       everOnline = true;
       setConnection("online");
@@ -616,6 +664,8 @@
     state = { sessionId: null, lang, history: [] };
     saveState();
     hideTyping();
+    dropDraft();
+    watchAnswers(); // stops watching the old conversation; the new session id reopens it
     renderAll();
     if (socket) {
       // A fresh socket leaves the old session's room, then asks Rasa for a new session id.
