@@ -63,6 +63,10 @@ CREATE TABLE tickets (
     text TEXT, status TEXT NOT NULL DEFAULT 'open', created_at TEXT
 );
 """
+# Shopper data, not store data: created on first use and carried over when the store files are reloaded.
+PROFILES = """CREATE TABLE IF NOT EXISTS shopper_profiles (
+    shopper_id TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at TEXT NOT NULL
+)"""
 
 
 def _cents(amount: float) -> int:
@@ -173,6 +177,13 @@ def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> D
                     int(o["status"] == "returned"),
                 ),
             )
+    db.execute(PROFILES)
+    if db_path.exists():
+        db.execute("ATTACH DATABASE ? AS old", (str(db_path),))
+        if db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'shopper_profiles'").fetchone():
+            db.execute("INSERT INTO shopper_profiles SELECT * FROM old.shopper_profiles")
+        db.commit()
+        db.execute("DETACH DATABASE old")
     db.commit()
     db.close()
     tmp_path.replace(db_path)  # readers never see a half-loaded database
@@ -356,6 +367,40 @@ class SqliteStore(StoreBackend):
             rows = db.execute(sql, params + stock_params + [query.limit]).fetchall()
             return [self._product(db, row) for row in rows]
 
+    def product(self, product_id: str) -> Optional[Product]:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone()
+            return self._product(db, row) if row else None
+
+    def purchases(self, email: str) -> List[Dict[str, Any]]:
+        sql = (
+            "SELECT i.product_id, p.category, p.brand, i.color, i.size FROM order_items i "
+            "JOIN orders o ON o.id = i.order_id LEFT JOIN products p ON p.id = i.product_id "
+            "WHERE o.email = ? AND o.status != 'cancelled' ORDER BY o.placed_on DESC"
+        )
+        with self._db() as db:
+            return [dict(row) for row in db.execute(sql, (email.strip().lower(),))]
+
+    def profile(self, shopper_id: str) -> Dict[str, Any]:
+        with self._db() as db:
+            db.execute(PROFILES)
+            row = db.execute("SELECT profile FROM shopper_profiles WHERE shopper_id = ?", (shopper_id,)).fetchone()
+        return json.loads(row["profile"]) if row else {}
+
+    def save_profile(self, shopper_id: str, profile: Dict[str, Any]) -> None:
+        with self._db() as db:
+            db.execute(PROFILES)
+            db.execute(
+                "INSERT INTO shopper_profiles VALUES (?, ?, datetime('now')) ON CONFLICT(shopper_id) "
+                "DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at",
+                (shopper_id, json.dumps(profile, ensure_ascii=False)),
+            )
+
+    def forget_profile(self, shopper_id: str) -> bool:
+        with self._db() as db:
+            db.execute(PROFILES)
+            return db.execute("DELETE FROM shopper_profiles WHERE shopper_id = ?", (shopper_id,)).rowcount > 0
+
     @staticmethod
     def _product(db: sqlite3.Connection, row: sqlite3.Row) -> Product:
         variants = db.execute("SELECT color, size, stock FROM variants WHERE product_id = ?", (row["id"],)).fetchall()
@@ -382,10 +427,16 @@ def main() -> None:
     from actions import config
 
     parser = argparse.ArgumentParser(prog="python -m actions.api.sqlite_store")
-    parser.add_argument("command", choices=["load"])
+    parser.add_argument("command", choices=["load", "profile"], help="load the store files, or print a profile")
     parser.add_argument("--data", type=Path, default=config.STORE_DATA_DIR)
     parser.add_argument("--db", type=Path, default=config.STORE_DB)
+    parser.add_argument("--shopper", help="conversation (sender) id, for `profile`")
     args = parser.parse_args()
+    if args.command == "profile":  # the agent's view of what the assistant remembers
+        if not args.shopper:
+            parser.error("profile needs --shopper")
+        print(json.dumps(SqliteStore(args.db, args.data).profile(args.shopper), ensure_ascii=False, indent=2))
+        return
     counts = load_store(args.data, args.db)
     print(f"loaded {args.db}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
 

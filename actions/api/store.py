@@ -174,6 +174,26 @@ class StoreBackend(ABC):
     def search_products(self, query: ProductQuery) -> List[Product]:
         """Products matching every filter, most popular first."""
 
+    @abstractmethod
+    def product(self, product_id: str) -> Optional[Product]:
+        """One product with its current price and stock, or None."""
+
+    @abstractmethod
+    def purchases(self, email: str) -> List[Dict[str, Any]]:
+        """What this customer bought: [{product_id, category, brand, color, size}], newest order first."""
+
+    @abstractmethod
+    def profile(self, shopper_id: str) -> Dict[str, Any]:
+        """The shopper's saved preferences ({} when none)."""
+
+    @abstractmethod
+    def save_profile(self, shopper_id: str, profile: Dict[str, Any]) -> None:
+        """Replace the shopper's saved preferences."""
+
+    @abstractmethod
+    def forget_profile(self, shopper_id: str) -> bool:
+        """Delete everything saved about the shopper; True if there was something."""
+
 
 def format_money(cents: int, currency: str = "USD") -> str:
     symbol = {"USD": "$"}.get(currency, currency + " ")

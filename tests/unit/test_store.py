@@ -109,3 +109,29 @@ def test_product_search_applies_every_filter(store):
     assert all(size in p.sizes_in_stock for p in sized)
 
     assert store.search_products(ProductQuery(category="jackets", max_price_cents=1)) == []
+
+
+def test_a_profile_is_saved_survives_a_store_reload_and_is_forgotten(store, tmp_path):
+    assert store.profile("shopper-1") == {}
+    store.save_profile("shopper-1", {"sizes": ["M"], "budget_max": 150})
+    store.save_profile("shopper-2", {"colors": ["blue"]})
+    load_store(STORE_DIR, store.db_path, today=TODAY)  # the operator reloads the catalogue
+    assert store.profile("shopper-1") == {"sizes": ["M"], "budget_max": 150}
+    assert store.forget_profile("shopper-1") is True
+    assert store.profile("shopper-1") == {} and store.forget_profile("shopper-1") is False
+    assert store.profile("shopper-2") == {"colors": ["blue"]}  # only that shopper is forgotten
+
+
+def test_a_customers_purchases_come_from_their_orders(store):
+    order = pick("delivered")
+    bought = store.purchases(order["email"].upper())
+    assert {i["product_id"] for i in order["items"]} <= {b["product_id"] for b in bought}
+    assert all(b["category"] for b in bought)
+    assert store.purchases("nobody@example.com") == []
+
+
+def test_one_product_with_its_stock(store):
+    product = store.product("TP-JKT-001")
+    assert product.price_cents == 14900 and product.in_stock and "M" in product.sizes_in_stock
+    assert store.product("TP-TNT-004").in_stock is False
+    assert store.product("NOPE") is None
