@@ -27,7 +27,7 @@ export TRACKER_DB ?= data/tracker.db
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
-.PHONY: help setup run test eval-nlu bench-chat lint lock clean
+.PHONY: help setup run test eval-nlu bench-chat report-copy lint lock clean
 
 help:
 	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
@@ -35,6 +35,7 @@ help:
 	@echo "make setup  create both venvs, train the model, load the demo store (idempotent)"
 	@echo "make eval-nlu  intent macro-F1 per language on the held-out split (results/nlu/)"
 	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
+	@echo "make report-copy  product card copy variants: CTR with 95% intervals, bandit share (reports/copy-report.md)"
 
 setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB) \
 	knowledge-setup
@@ -82,6 +83,10 @@ bench-chat: setup
 
 eval-nlu: $(MODEL)
 	mkdir -p results && scripts/eval_nlu.sh
+
+# Reads the copy experiment's event store (COPY_EVENTS_DB, default data/copy_events.db).
+report-copy: $(VENV)/.installed
+	$(VENV_PY) scripts/report_copy.py --out reports
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check actions connectors knowledge tests scripts

@@ -12,3 +12,10 @@ STORE_DATA_DIR = Path(os.environ.get("STORE_DATA_DIR", PROJECT_ROOT / "data" / "
 # The knowledge service (retrieval-augmented answers).
 KNOWLEDGE_URL = os.environ.get("KNOWLEDGE_URL", "http://127.0.0.1:8000")
 KNOWLEDGE_TIMEOUT_S = float(os.environ.get("KNOWLEDGE_TIMEOUT_S", "60"))
+# Copy experiment (actions/copy.py): which marketing line a conversation's product cards lead with.
+# SQLite file of variant assignments and card impressions/clicks; the web chat records into the same file.
+COPY_EVENTS_DB = Path(os.environ.get("COPY_EVENTS_DB", PROJECT_ROOT / "data" / "copy_events.db"))
+# "bandit" (Thompson sampling over recorded clicks) or "ab" (uniform random); sticky per conversation either way.
+COPY_POLICY = os.environ.get("COPY_POLICY", "bandit").strip().lower()
+# Operator-reviewed copy lines (written by `python -m knowledge copy`, copied here after review).
+COPY_FILE = Path(os.environ.get("COPY_FILE", STORE_DATA_DIR / "copy.jsonl"))

@@ -1,21 +1,34 @@
-"""Product suggestions filtered by what the shopper asked for (category, colour, size, brand, budget).
+"""Product suggestions: the knowledge service searches the catalogue (semantic + lexical, hard filters from the
+message, re-ranked by the shopper's profile) and gives each product a reason; this action keeps the request
+across follow-ups ("cheaper", "in blue", "不要黑色的"), checks price and stock against the store, adds the
+promotions that apply and the copy line of the conversation's copy variant, and learns the shopper's profile.
 
-Filters come from NLU entities kept in slots, so a follow-up such as "in blue" refines the last request.
-Prices and stock are read from the store, never written by a model.
+When the knowledge service is down, suggestions come from a plain filtered query of the store instead.
 """
 
 import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions import config
+from actions.api.knowledge import KnowledgeClient, KnowledgeUnavailable
 from actions.api.store import Product, ProductQuery, format_money
 from actions.backend import store
+from actions.copy import choose_variant, copy_line
 from actions.order_forms import language
+from actions.profile import for_recommender, identified_email, learn, learn_from_purchases, shopper_id
 from actions.promotions import promotion_fields
+
+SUGGESTIONS = 3
+HINT_ENTITIES = ("product_category", "color", "size", "brand", "price")
+SIMILAR = re.compile(r"\b(similar|like (this|that|it)|alternatives?|instead of)\b|类似|差不多|相似|替代|同款", re.I)
+COMPLEMENTS = re.compile(r"\b(goes? (well )?with|pair|match(es)?|complements?|need with|accessor(y|ies))\b|"
+                         r"搭配|配什么|配套|一起买", re.I)
+PRODUCT_ID = re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b")
 
 
 def parse_budget_cents(text: Optional[str]) -> Optional[int]:
@@ -24,7 +37,25 @@ def parse_budget_cents(text: Optional[str]) -> Optional[int]:
     return int(round(float(match.group(0)) * 100)) if match else None
 
 
-def reason(product: Product, query: ProductQuery, lang: str) -> str:
+def message_hints(tracker: Tracker) -> Dict[str, str]:
+    """Entities of this message only: earlier filters live in the request state, where follow-ups refine them."""
+    hints: Dict[str, str] = {}
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") in HINT_ENTITIES and entity.get("value"):
+            hints[entity["entity"].replace("product_", "")] = str(entity["value"])
+    return hints
+
+
+def mentioned_product(message: Text) -> Optional[Product]:
+    """A product named by its id ("similar to TP-JKT-001"), as the product cards' buttons do."""
+    for token in PRODUCT_ID.findall(message):
+        product = store().product(token.upper()) or store().product(token)
+        if product:
+            return product
+    return None
+
+
+def fallback_reason(product: Product, query: ProductQuery, lang: str) -> str:
     """One sentence built only from the product's own data and the shopper's filters."""
     facts = []
     if query.color:
@@ -40,7 +71,8 @@ def reason(product: Product, query: ProductQuery, lang: str) -> str:
     return f"{product.brand}, rated {rating}" + (", " + ", ".join(facts) if facts else "") + "."
 
 
-def product_item(product: Product, query: ProductQuery, lang: str) -> Dict[str, Any]:
+def card_item(product: Product, reason: str, lang: str) -> Dict[str, Any]:
+    """A product card; name, price, stock and link are read from the store, whatever the recommender said."""
     return {
         "id": product.id,
         "name": product.display_name(lang),
@@ -48,7 +80,8 @@ def product_item(product: Product, query: ProductQuery, lang: str) -> Dict[str, 
         "currency": product.currency,
         "url": product.url,
         "image": product.image,
-        "reason": reason(product, query, lang),
+        "reason": reason,
+        "rating": product.rating,
         **promotion_fields(product, lang),
     }
 
@@ -57,22 +90,87 @@ class ActionRecommendProducts(Action):
     def name(self) -> Text:
         return "action_recommend_products"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        lang, message = language(tracker), tracker.latest_message.get("text") or ""
+        profile = store().profile(shopper_id(tracker))
+        email = identified_email(tracker)
+        if email and email != profile.get("email"):
+            profile = {**learn_from_purchases(profile, store().purchases(email)), "email": email}
+        state = tracker.get_slot("shopping_request") or {}
+        mode = "complements" if COMPLEMENTS.search(message) else "similar" if SIMILAR.search(message) else "search"
+        # "more like this" is about the product named, else the first card shown last turn
+        anchor = mentioned_product(message)
+        anchor_id = anchor.id if anchor else (state.get("last") or [None])[0] if mode != "search" else None
+        request: Dict[str, Any] = {
+            "message": message,
+            "lang": lang,
+            "state": state or None,
+            "hints": message_hints(tracker),
+            "profile": for_recommender(profile),
+            "mode": mode,
+            "limit": SUGGESTIONS,
+        }
+        if anchor_id:
+            request["product_id"] = anchor_id  # with mode "search": alternatives to that product
+        else:
+            request["mode"] = "search"
+        try:
+            result = await KnowledgeClient(config.KNOWLEDGE_URL, config.KNOWLEDGE_TIMEOUT_S).recommend(request)
+        except KnowledgeUnavailable:
+            return self.from_store_only(dispatcher, tracker, lang)
+
+        items = []
+        for suggestion in result.get("items", []):
+            product = store().product(suggestion.get("id", ""))
+            if product and product.in_stock:  # the index may be older than the stock
+                items.append(card_item(product, suggestion.get("reason", ""), lang))
+        state = result.get("state") or {}
+        store().save_profile(shopper_id(tracker), learn(profile, state, lang, message))
+        if not items:  # the service says which wish emptied the list
+            if result.get("message"):
+                dispatcher.utter_message(text=result["message"])
+            else:
+                dispatcher.utter_message(response="utter_no_recommendations")
+            return [SlotSet("shopping_request", state)]
+
+        variant = choose_variant(tracker.sender_id)
+        for item in items:
+            item["copy"] = copy_line(variant, item, lang, profile)
+        dispatcher.utter_message(
+            **self.intro(result, request["mode"], lang),
+            json_message={"type": "products", "variant": variant, "items": items},
+        )
+        return [SlotSet("shopping_request", state)]
+
+    @staticmethod
+    def intro(result: Dict[str, Any], mode: str, lang: str) -> Dict[str, Any]:
+        """The line above the cards: says when the asked-for product is out of stock or a wish was relaxed."""
+        anchor = result.get("anchor") or {}
+        if anchor and not anchor.get("in_stock", True) and mode != "complements":
+            size = anchor.get("size")
+            note = (f" 的 {size} 码" if lang == "zh" else f" in size {size}") if size else ""
+            return {"response": "utter_recommendations_out_of_stock", "name": anchor.get("name"), "size_note": note}
+        if anchor and mode in ("similar", "complements"):
+            return {"response": f"utter_recommendations_{mode}", "name": anchor.get("name")}
+        if result.get("message"):  # which wish was relaxed, in the shopper's language
+            return {"text": result["message"]}
+        return {"response": "utter_recommendations"}
+
+    @staticmethod
+    def from_store_only(dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> List[EventType]:
+        """Filters from the slots, most popular first: worse than the knowledge service, better than nothing."""
         query = ProductQuery(
             category=tracker.get_slot("product_category"),
             color=tracker.get_slot("color"),
             size=tracker.get_slot("size"),
             brand=tracker.get_slot("brand"),
             max_price_cents=parse_budget_cents(tracker.get_slot("price")),
-            limit=3,
+            limit=SUGGESTIONS,
         )
         products = store().search_products(query)
         if not products:
             dispatcher.utter_message(response="utter_no_recommendations")
             return []
-        lang = language(tracker)
-        dispatcher.utter_message(
-            response="utter_recommendations",
-            json_message={"type": "products", "items": [product_item(p, query, lang) for p in products]},
-        )
+        items = [card_item(p, fallback_reason(p, query, lang), lang) for p in products]
+        dispatcher.utter_message(response="utter_recommendations", json_message={"type": "products", "items": items})
         return []

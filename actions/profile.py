@@ -48,8 +48,22 @@ def mood_trend(scores: List[int]) -> str:
     return "improving" if late - early > 0.3 else "worsening" if early - late > 0.3 else "steady"
 
 
+USE = re.compile(r"\bfor (?:my |a |an |the )?([^,.!?;]{3,60})|(?:用于|适合|用来|去)([^，。！？；]{2,30})", re.I)
+
+
+def stated_use(message: str) -> Optional[str]:
+    """What the shopper says it is for: "for hiking in the rain", "下雨天徒步用" -> kept as said."""
+    match = USE.search(message)
+    if not match:
+        return None
+    use = (match.group(1) or match.group(2)).strip()
+    use = re.split(r"\b(?:under|below|in size|size|around|less than|with)\b|\d|预算|以内|码", use)[0].strip()
+    return use or None
+
+
 def learn(profile: Dict[str, Any], request: Dict[str, Any], lang: str, message: str) -> Dict[str, Any]:
-    """The profile after one shopping request: the filters the shopper chose are their stated preferences."""
+    """The profile after one shopping request (the recommender's request state, knowledge/recommend.py): the
+    filters the shopper chose are their stated preferences."""
     p = dict(profile)
     as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731 - request fields may be one value or many
     p["categories"] = remember(p.get("categories", []), as_list(request.get("category")))
@@ -58,7 +72,7 @@ def learn(profile: Dict[str, Any], request: Dict[str, Any], lang: str, message: 
     p["avoid_colors"] = remember(p.get("avoid_colors", []), as_list(request.get("exclude_colors")))
     p["colors"] = [c for c in p["colors"] if c not in p["avoid_colors"][:1]]  # "not black" outranks an older "black"
     p["sizes"] = remember(p.get("sizes", []), as_list(request.get("size")))
-    p["uses"] = remember(p.get("uses", []), as_list(request.get("use")))
+    p["uses"] = remember(p.get("uses", []), [stated_use(message)])
     if isinstance(request.get("max_price"), (int, float)):
         p["budget_max"] = request["max_price"]
         p["currency"] = request.get("currency") or p.get("currency") or "USD"

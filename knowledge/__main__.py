@@ -1,4 +1,4 @@
-"""Command line: ingest | serve | ask | fetch-model | eval | bench."""
+"""Command line: ingest | serve | ask | fetch-model | eval | eval-recs | bench | copy."""
 from __future__ import annotations
 
 import argparse
@@ -39,10 +39,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.add_argument("--limit", type=int, default=0)
 
+    p = sub.add_parser("eval-recs", help="evaluate product recommendations (make eval-recs)")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--requests", type=Path, default=Path(__file__).parent / "eval" / "recs.jsonl")
+    p.add_argument("--catalog", type=Path, default=Path("data/store/catalog.jsonl"), help="for the gold sets")
+    p.add_argument("--out", type=Path, default=Path("reports"))
+
     p = sub.add_parser("bench", help="latency and ingestion throughput (make bench-rag)")
     p.add_argument("--index", type=Path, default=settings.index_dir)
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.add_argument("--products", type=int, default=10_000)
+
+    p = sub.add_parser("copy", help="draft descriptions and card copy lines for review (checked against the data)")
+    p.add_argument("--catalog", type=Path, required=True)
+    p.add_argument("--out", type=Path, required=True, help="JSONL for review; the bot reads data/store/copy.jsonl")
+    p.add_argument("--field-map", help="our_field=their_column,... e.g. id=sku,name=title")
+    p.add_argument("--limit", type=int, default=0, help="only the first N products")
+    p.add_argument("--lang", default="en,zh", help="comma-separated: en, zh")
+    p.add_argument("--model-free", action="store_true", help="templates only, no model (fast)")
 
     args = parser.parse_args(argv)
     if args.cmd == "ingest":
@@ -87,6 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         from .evaluate import run_eval
 
         return run_eval(settings, args.index, args.questions, args.out, args.limit)
+    if args.cmd == "copy":
+        from .copywriter import run_copy
+
+        return run_copy(settings, args.catalog, args.out, args.field_map, args.limit, args.lang.split(","),
+                        args.model_free)
+    if args.cmd == "eval-recs":
+        from .evaluate_recs import run_recs_eval
+
+        return run_recs_eval(args.index, args.requests, args.catalog, args.out)
     if args.cmd == "bench":
         from .bench import run_bench
 

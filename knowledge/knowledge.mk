@@ -12,7 +12,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_OPENSSL=OFF
 KNOWLEDGE_SOURCES := data/store/catalog.jsonl $(shell find data/store/policies -type f 2>/dev/null)
 
-.PHONY: knowledge-setup knowledge-serve eval-rag bench-rag test-knowledge
+.PHONY: knowledge-setup knowledge-serve eval-rag eval-recs bench-rag test-knowledge
 
 knowledge-setup: $(VENV)/.llama-cpp $(KNOWLEDGE_MODEL_STAMP) $(KNOWLEDGE_INDEX)/.ingested
 
@@ -33,8 +33,8 @@ $(KNOWLEDGE_MODEL_STAMP): knowledge/models.py | $(VENV)/.installed
 	$(VENV_PY) -m knowledge fetch-model --model $(KNOWLEDGE_LLM_MODEL) 2>&1 | $(QUIET_PIP)
 	touch $@
 
-# Incremental: only changed products and files are re-embedded.
-$(KNOWLEDGE_INDEX)/.ingested: $(KNOWLEDGE_SOURCES) knowledge/loaders.py | $(VENV)/.installed
+# Incremental: only changed products and files are re-embedded (products.json, the recommender's view, is rewritten).
+$(KNOWLEDGE_INDEX)/.ingested: $(KNOWLEDGE_SOURCES) knowledge/loaders.py knowledge/store.py | $(VENV)/.installed
 	@echo "==> Indexing the demo store into $(KNOWLEDGE_INDEX)"
 	$(VENV_PY) -m knowledge ingest --catalog data/store/catalog.jsonl --docs data/store/policies --index $(KNOWLEDGE_INDEX)
 	touch $@
@@ -48,6 +48,10 @@ BENCH_PRODUCTS ?= 10000
 
 eval-rag: knowledge-setup
 	$(VENV_PY) -m knowledge eval --index $(KNOWLEDGE_INDEX) --out reports --limit $(EVAL_LIMIT)
+
+# Recommendations vs. plain dense search on knowledge/eval/recs.jsonl; no language model needed (~15 s).
+eval-recs: $(KNOWLEDGE_INDEX)/.ingested
+	$(VENV_PY) -m knowledge eval-recs --index $(KNOWLEDGE_INDEX) --out reports
 
 bench-rag: knowledge-setup
 	$(VENV_PY) -m knowledge bench --index $(KNOWLEDGE_INDEX) --out reports --products $(BENCH_PRODUCTS)

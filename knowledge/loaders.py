@@ -36,6 +36,7 @@ class Unit:
     digest: str
     chunks: list[Chunk]
     origin: str = ""  # the catalogue file or docs folder it came from: deletions are judged per origin
+    record: dict | None = None  # the normalised product, kept beside the index for recommendations
 
 
 def _digest(data: bytes | str) -> str:
@@ -162,7 +163,7 @@ def catalog_units(path: Path, field_map: dict[str, str], errors: list[str]) -> l
             continue
         blob = json.dumps(product, sort_keys=True, ensure_ascii=False, default=str)
         units.append(Unit(f"product:{product['id']}", "product", _digest(blob), product_chunks(product),
-                          str(path.resolve())))
+                          str(path.resolve()), product))
     return units
 
 

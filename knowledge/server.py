@@ -1,5 +1,5 @@
 """The aiohttp service: one process owns the model and the index.
-Routes: /answer, /answer/stream, /answer/live/{conversation_id}, /search, /health."""
+Routes: /answer, /answer/stream, /answer/live/{conversation_id}, /search, /recommend, /health."""
 from __future__ import annotations
 
 import asyncio
@@ -15,8 +15,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from .answer import Answerer, build_answerer
 from .config import Settings
 from .loaders import detect_lang
+from .recommend import Recommender, UnknownProduct
 
 ANSWERER = web.AppKey("answerer", Answerer)
+RECOMMENDER = web.AppKey("recommender", Recommender)
 LIVE = web.AppKey("live", dict)  # conversation id -> the queues of its live watchers
 LIVE_KEEPALIVE_S = 20
 MAX_BODY = 64 * 1024
@@ -189,6 +191,53 @@ async def search(request: web.Request) -> web.Response:
     return web.json_response({"results": results}, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 
+HINT_KEYS = ("category", "color", "size", "brand", "price")
+PROFILE_LISTS = ("categories", "brands", "colors", "sizes", "uses")
+
+
+def valid_profile(profile) -> bool:
+    if not isinstance(profile, dict) or set(profile) - set(PROFILE_LISTS) - {"budget_max"}:
+        return False
+    budget = profile.get("budget_max")
+    lists_ok = all(isinstance(profile.get(k, []), list) and len(profile.get(k, [])) <= 50
+                   and all(isinstance(v, str) for v in profile.get(k, [])) for k in PROFILE_LISTS)
+    return lists_ok and (budget is None or isinstance(budget, (int, float)) and not isinstance(budget, bool))
+
+
+async def recommend(request: web.Request) -> web.Response:
+    """Product suggestions for a shopper's message (see knowledge/recommend.py and the README for the contract)."""
+    body = await read_json(request)
+    mode, product_id = body.get("mode", "search"), body.get("product_id")
+    if mode not in ("search", "similar", "complements"):
+        raise bad_request("'mode' must be one of search, similar, complements")
+    if product_id is not None and (not isinstance(product_id, str) or not 0 < len(product_id) <= 100):
+        raise bad_request("'product_id' must be a product id string")
+    if mode != "search" and not product_id:
+        raise bad_request(f"mode '{mode}' needs a 'product_id'")
+    message = text_field(body, "message") if mode == "search" and not product_id else body.get("message") or ""
+    if not isinstance(message, str) or len(message) > MAX_QUESTION:
+        raise bad_request(f"'message' must be a string of at most {MAX_QUESTION} characters")
+    lang, limit = body.get("lang"), body.get("limit", 3)
+    if lang not in (None, "en", "zh"):
+        raise bad_request("'lang' must be 'en' or 'zh'")
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 10:
+        raise bad_request("'limit' must be an integer from 1 to 10")
+    state, hints, profile = body.get("state"), body.get("hints") or {}, body.get("profile") or {}
+    if state is not None and not isinstance(state, dict):
+        raise bad_request("'state' must be the object a previous /recommend returned, or null")
+    if not isinstance(hints, dict) or set(hints) - set(HINT_KEYS) or not all(
+            v is None or isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in hints.values()):
+        raise bad_request(f"'hints' must be an object with string values for {', '.join(HINT_KEYS)}")
+    if not valid_profile(profile):
+        raise bad_request("'profile' must be {categories, brands, colors, sizes, uses: [string], budget_max: number}")
+    try:
+        result = await asyncio.to_thread(request.app[RECOMMENDER].recommend, message, lang, state, hints, profile,
+                                         mode, product_id, limit)
+    except UnknownProduct:
+        raise bad_request(f"unknown product_id {product_id!r}") from None
+    return web.json_response(result, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
 async def health(request: web.Request) -> web.Response:
     answerer = request.app[ANSWERER]
     return web.json_response({"status": "ok", "chunks": answerer.index.count(), "model": answerer.model._llm_type})
@@ -201,6 +250,7 @@ def init(settings: Settings | None = None, index_dir: Path | None = None,
 
     async def resources(app: web.Application):
         app[ANSWERER] = await asyncio.to_thread(build_answerer, settings, index_dir, model)
+        app[RECOMMENDER] = Recommender(app[ANSWERER].index)
         if warm_up:  # evaluates the fixed system prompt once so the first shopper does not pay for it
             await asyncio.to_thread(app[ANSWERER].answer, "warm-up: what are the shipping options?", "en")
         yield
@@ -213,6 +263,7 @@ def init(settings: Settings | None = None, index_dir: Path | None = None,
         web.post("/answer/stream", answer_stream),
         web.get("/answer/live/{conversation_id}", live),
         web.post("/search", search),
+        web.post("/recommend", recommend),
         web.get("/health", health),
     ])
     return app

@@ -6,6 +6,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Collection
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
@@ -42,8 +43,11 @@ class Index:
             COLLECTION, embedding_function=E5EmbeddingFunction(), metadata={"hnsw:space": "cosine"})
         self.manifest_path = self.path / "manifest.json"
         self.lexical_path = self.path / "lexical.json"
+        self.products_path = self.path / "products.json"
         self.manifest: dict[str, dict] = self._load(self.manifest_path)  # unit key -> {digest, kind, chunks}
         self.lexical: dict[str, list[str]] = self._load(self.lexical_path)  # chunk id -> tokens
+        self.products: dict[str, dict] = self._load(self.products_path)  # product id -> normalised product
+        self.version = 0  # bumped on every change, so views built from `products` know when to rebuild
         self._lock = threading.Lock()
         self._build_bm25()
 
@@ -52,7 +56,9 @@ class Index:
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
     def _save(self) -> None:
-        for path, data in ((self.manifest_path, self.manifest), (self.lexical_path, self.lexical)):
+        self.version += 1
+        for path, data in ((self.manifest_path, self.manifest), (self.lexical_path, self.lexical),
+                           (self.products_path, self.products)):
             tmp = path.with_suffix(".tmp")
             tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
             tmp.replace(path)
@@ -77,6 +83,8 @@ class Index:
                 self.col.delete(ids=old)
             for cid in old:
                 self.lexical.pop(cid, None)
+            if key.startswith("product:") and key not in seen:
+                self.products.pop(key.removeprefix("product:"), None)
         chunks = [c for u in changed for c in u.chunks]
         bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
         for start in range(0, len(chunks), BATCH):
@@ -90,6 +98,9 @@ class Index:
         for u in changed:
             self.manifest[u.key] = {"digest": u.digest, "kind": u.kind, "origin": u.origin,
                                     "chunks": [c.id for c in u.chunks]}
+        for u in units:  # every product, changed or not, so an index built before this file existed gets it
+            if u.record is not None:
+                self.products[u.record["id"]] = u.record
         self._save()
         self._build_bm25()
         return {"units": len(units), "changed": len(changed), "removed": len(stale), "chunks_added": len(chunks),
@@ -99,24 +110,28 @@ class Index:
         self.client.delete_collection(COLLECTION)
         self.col = self.client.get_or_create_collection(
             COLLECTION, embedding_function=E5EmbeddingFunction(), metadata={"hnsw:space": "cosine"})
-        self.manifest, self.lexical = {}, {}
+        self.manifest, self.lexical, self.products = {}, {}, {}
         self._save()
         self._build_bm25()
 
     # ---------- retrieval ----------
 
-    def dense(self, query: str, n: int) -> list[Hit]:
-        if not self.count():
+    def dense(self, query: str, n: int, products: Collection[str] | None = None) -> list[Hit]:
+        if not self.count() or products is not None and not products:
             return []
-        res = self.col.query(query_texts=[query], n_results=min(n, self.count()))
+        where = {"product_id": {"$in": sorted(products)}} if products is not None else None
+        res = self.col.query(query_texts=[query], n_results=min(n, self.count()), where=where)
         return [Hit(i, d, m, 1 - dist, 1 - dist) for i, d, m, dist in
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
-    def lexical_search(self, query: str, n: int) -> list[Hit]:
+    def lexical_search(self, query: str, n: int, products: Collection[str] | None = None) -> list[Hit]:
         tokens = tokenize(query)
         if not self._bm25 or not tokens:
             return []
         scores = self._bm25.get_scores(tokens)
+        if products is not None:  # only those products' chunks compete for the top n
+            allowed = {c for p in products for c in self.manifest.get(f"product:{p}", {}).get("chunks", [])}
+            scores[[i for i, cid in enumerate(self._ids) if cid not in allowed]] = 0
         top = [i for i in scores.argsort()[::-1][:n] if scores[i] > 0]
         ids = [self._ids[i] for i in top]
         if not ids:
@@ -125,15 +140,17 @@ class Index:
         by_id = {i: (d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
         return [Hit(cid, *by_id[cid], float(scores[i])) for cid, i in zip(ids, top) if cid in by_id]
 
-    def search(self, query: str, k: int = 5, lang: str | None = None, mode: str = "hybrid") -> list[Hit]:
-        """Hybrid: reciprocal rank fusion of dense and BM25 lists; exact codes (SKUs) and the asker's language lead."""
+    def search(self, query: str, k: int = 5, lang: str | None = None, mode: str = "hybrid",
+               products: Collection[str] | None = None) -> list[Hit]:
+        """Hybrid: reciprocal rank fusion of dense and BM25 lists; exact codes (SKUs) and the asker's language lead.
+        `products` restricts the search to those product ids' chunks (the recommender's filtered candidates)."""
         with self._lock:
             pool = 4 * k + 10
             lists = []
             if mode in ("hybrid", "dense"):
-                lists.append(self.dense(query, pool))
+                lists.append(self.dense(query, pool, products))
             if mode in ("hybrid", "bm25"):
-                lists.append(self.lexical_search(query, pool))
+                lists.append(self.lexical_search(query, pool, products))
         fused: dict[str, Hit] = {}
         for hits in lists:
             for rank, hit in enumerate(hits):

@@ -121,6 +121,7 @@ def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
         KNOWLEDGE_URL=f"http://127.0.0.1:{ports['KNOWLEDGE_PORT']}",
         TRACKER_DB=str(tmp / "tracker.db"),
         STORE_DB=str(tmp / "store.db"),
+        COPY_EVENTS_DB=str(tmp / "copy_events.db"),
         STORE_DATA_DIR=str(STORE_DIR),
         **{name: str(port) for name, port in ports.items()},
     )

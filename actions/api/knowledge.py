@@ -34,9 +34,16 @@ class KnowledgeClient:
             payload["lang"] = lang
         if conversation_id and WATCHABLE_ID.fullmatch(conversation_id):
             payload["conversation_id"] = conversation_id
+        return await self._post("/answer", payload)
+
+    async def recommend(self, request: Dict[str, Any]) -> Dict[str, Any]:
+        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend.py)."""
+        return await self._post("/recommend", request)
+
+    async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:
         try:
             async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                async with session.post(f"{self.base_url}/answer", json=payload) as response:
+                async with session.post(f"{self.base_url}{path}", json=payload) as response:
                     if response.status != 200:
                         raise KnowledgeUnavailable(f"HTTP {response.status}: {await response.text()}")
                     return await response.json()

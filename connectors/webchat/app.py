@@ -3,12 +3,17 @@ answers being written through /live."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
+
+from actions import config as actions_config
+from actions.api import copy_events
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -18,6 +23,8 @@ SOCKETIO_JS = HERE / "node_modules" / "socket.io-client" / "dist" / "socket.io.m
 DEFAULT_STORE_NAME = "Tidepool Outfitters"
 DEFAULT_STORE_NAME_ZH = "潮汐户外"
 MAX_MESSAGE_LENGTH = 1000
+MAX_EVENT_BYTES = 2048  # one event is ~200 bytes
+EVENT_FIELDS = {"conversation_id", "variant", "kind", "item_id", "element"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 SETTINGS = web.AppKey("settings", dict)
@@ -123,6 +130,43 @@ async def socketio_client(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(SOCKETIO_JS, headers={"Content-Type": "text/javascript; charset=utf-8"})
 
 
+def _bad_event(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+async def post_event(request: web.Request) -> web.Response:
+    """Record a product card impression or click for the copy experiment (actions/copy.py).
+
+    Body: {"conversation_id", "variant", "kind": "impression"|"click", "item_id", "element": "card"|"button"|"link"}
+    as JSON (any content type: navigator.sendBeacon sends text/plain). 204 when stored; 400 bad JSON or fields;
+    409 when the conversation was not given that variant; 413 when the body is too big.
+    """
+    if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
+        return _bad_event(413, f"an event is at most {MAX_EVENT_BYTES} bytes")
+    body = await request.content.read(MAX_EVENT_BYTES + 1)
+    if len(body) > MAX_EVENT_BYTES:
+        return _bad_event(413, f"an event is at most {MAX_EVENT_BYTES} bytes")
+    try:
+        event = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _bad_event(400, "the body must be a JSON object")
+    if not isinstance(event, dict):
+        return _bad_event(400, "the body must be a JSON object")
+    unknown = sorted(set(event) - EVENT_FIELDS)
+    if unknown:
+        return _bad_event(400, f"unknown field {unknown[0][:40]!r}; fields are {', '.join(sorted(EVENT_FIELDS))}")
+    missing = sorted(EVENT_FIELDS - {"element"} - set(event))
+    if missing:
+        return _bad_event(400, f"missing field {missing[0]!r}")
+    try:
+        await asyncio.to_thread(copy_events.record_event, request.app[SETTINGS]["events_db"], **event)
+    except copy_events.NotAssigned as exc:
+        return _bad_event(409, str(exc))
+    except copy_events.EventError as exc:
+        return _bad_event(400, str(exc))
+    return web.Response(status=204)
+
+
 @web.middleware
 async def security_headers(request: web.Request, handler):
     response = await handler(request)
@@ -137,9 +181,11 @@ def init(
     store_name_zh: str = DEFAULT_STORE_NAME_ZH,
     socketio_path: str = "/socket.io",
     knowledge_url: str | None = None,
+    events_db: Path | None = None,
 ) -> web.Application:
     """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005. With `knowledge_url`
-    the page shows product and policy answers while they are generated."""
+    the page shows product and policy answers while they are generated. `events_db` is the copy experiment's
+    SQLite file (default COPY_EVENTS_DB, shared with the action server)."""
     app = web.Application(middlewares=[security_headers])
     app[SETTINGS] = {
         "rasa_url": rasa_url.rstrip("/"),
@@ -147,6 +193,7 @@ def init(
         "store_name_zh": store_name_zh,
         "socketio_path": socketio_path,
         "knowledge_url": (knowledge_url or "").rstrip("/"),
+        "events_db": Path(events_db or actions_config.COPY_EVENTS_DB),
     }
     app.router.add_routes(
         [
@@ -154,6 +201,7 @@ def init(
             web.get("/config.json", config_json),
             web.get("/health", health),
             web.get("/live/{conversation_id}", live_answer),
+            web.post("/api/events", post_event),
             # Before the static route, which would otherwise claim the whole /static prefix.
             web.get("/static/vendor/socket.io.min.js", socketio_client),
             web.static("/static", STATIC_DIR),

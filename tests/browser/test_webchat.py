@@ -304,3 +304,54 @@ def test_an_answer_is_shown_while_it_is_written(new_page):
     assert len(drafts) >= 3, drafts  # it grew token by token
     answer = bot_texts_since(page, answered)
     assert "express" in answer.lower() or "business day" in answer.lower(), answer
+
+
+def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, stack):
+    from actions.api import copy_events
+
+    db = Path(stack.env["COPY_EVENTS_DB"])
+    page = new_page()
+    session = page.evaluate(f"JSON.parse(localStorage.getItem('{STORAGE_KEY}')).sessionId")
+    copy_events.assign(db, session, "social", "bandit")  # as the action server does with the first cards
+    items = [
+        {"id": "TP-JKT-001", "name": "Harbor Shell 2.5L Rain Jacket", "price": 149, "currency": "USD",
+         "url": "https://tidepool.example/products/harbor-shell-2-5l-rain-jacket", "reason": "Tidepool, rated 4.7★.",
+         "copy": "Rated 4.7★ by shoppers."},
+        {"id": "TP-JKT-002", "name": "Cove Long Rain Jacket", "price": 129, "currency": "USD",
+         "url": "https://tidepool.example/products/cove", "reason": "Tidepool.", "copy": "Rated 4.7★ by shoppers."},
+    ]
+    page.evaluate("m => window.tidepoolChat.receive(m)", {"type": "products", "variant": "social", "items": items})
+
+    cards = page.locator("[data-card=products][data-variant=social] li.product")
+    expect(cards).to_have_count(2)
+    first = cards.first
+    expect(first.locator(".copy")).to_have_text("Rated 4.7★ by shoppers.")
+    # The copy line sits above the reason.
+    assert first.locator("p").evaluate_all("ps => ps.map(p => p.className)") == ["price", "copy", "reason"]
+
+    def counts():
+        return copy_events.stats(db)["social"]
+
+    def wait_for(check):
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not check(counts()):
+            page.wait_for_timeout(100)
+        return counts()
+
+    assert wait_for(lambda c: c["impressions"] == 2)["events"] == 2
+    first.locator("button.ask").click()
+    with page.context.expect_page() as popup:
+        cards.nth(1).locator("a.view").click()
+    popup.value.close()
+    got = wait_for(lambda c: c["events"] == 4)
+    assert (got["impressions"], got["clicks"], got["events"]) == (2, 2, 4)
+    with sqlite3.connect(db) as con:
+        clicks = con.execute("SELECT item_id, element FROM events WHERE kind = 'click' ORDER BY item_id").fetchall()
+    assert clicks == [("TP-JKT-001", "button"), ("TP-JKT-002", "link")]
+
+    settle(page)
+    page.reload()  # the cards are redrawn from history: not new impressions
+    wait_online(page)
+    expect(page.locator("[data-card=products] li.product")).to_have_count(2)
+    page.wait_for_timeout(1000)
+    assert counts()["events"] == 4

@@ -47,6 +47,14 @@ def test_price_comes_from_the_catalogue(service):
     assert "129.00 USD" in body["answer"] and body["citations"][0]["chunk_id"].startswith("product:TP-JKT-001")
 
 
+def test_a_products_attribute_comes_from_the_catalogue(service):
+    body = ask(service, "What material is the Stormline Rain Jacket made of?")
+    assert body["answer"] == "The Stormline Rain Jacket (TP-JKT-001) is made of recycled nylon."
+    assert body["groundedness"] == 1.0 and body["citations"][0]["chunk_id"].startswith("product:TP-JKT-001")
+    zh = ask(service, "风暴线防水夹克是什么材质的？")
+    assert "recycled nylon" in zh["answer"] and "材质" in zh["answer"]
+
+
 def test_refusal_on_unanswerable_question(service):
     body = ask(service, "Who is the CEO of the company and what is their salary?")
     assert body["refused"] is True

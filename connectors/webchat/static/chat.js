@@ -46,6 +46,10 @@
       view: "View",
       ask: "Ask about this",
       askAbout: "Tell me more about {name} ({id})",
+      similar: "Similar",
+      similarTo: "Show me products similar to {id}",
+      goesWith: "Goes with it",
+      goesWithAsk: "What goes well with {id}?",
       returnTitle: "Return",
       ticketComplaint: "Complaint ticket",
       ticketHandoff: "Request for a person",
@@ -98,6 +102,10 @@
       view: "查看",
       ask: "咨询此商品",
       askAbout: "我想了解一下 {name}（{id}）",
+      similar: "类似款",
+      similarTo: "有和 {id} 类似的商品吗",
+      goesWith: "搭配推荐",
+      goesWithAsk: "和 {id} 搭配什么好？",
       returnTitle: "退货",
       ticketComplaint: "投诉工单",
       ticketHandoff: "人工客服请求",
@@ -332,24 +340,48 @@
     return img;
   }
 
+  // Copy experiment (actions/copy.py): a product card counts once when first shown, and again when its link or
+  // button is clicked. Beacons survive the page navigating away; failures are ignored (the chat goes on).
+  function postCopyEvent(variant, kind, itemId, element) {
+    if (!/^[a-z]{1,16}$/.test(str(variant)) || !str(itemId) || !state.sessionId) return;
+    const body = JSON.stringify({ conversation_id: state.sessionId, variant, kind, item_id: str(itemId), element });
+    try {
+      if (typeof navigator.sendBeacon === "function" && navigator.sendBeacon("api/events", body)) return;
+    } catch (e) {
+      /* fall back to fetch */
+    }
+    fetch("api/events", { method: "POST", body, keepalive: true, headers: { "Content-Type": "application/json" } }).catch(() => {});
+  }
+
   CARDS.products = (c) => {
     const items = asArray(c.items).filter(isObject);
     if (!items.length) return null;
+    const variant = typeof c.variant === "string" ? c.variant : "";
     const tiles = items.map((p) => {
       const url = safeUrl(p.url);
+      const clicked = (element) => () => postCopyEvent(variant, "click", p.id, element);
       const question = p.id ? t("askAbout", { name: p.name, id: p.id }) : t("askAbout", { name: p.name }).replace(/\s*[(（]\s*[)）]/, "");
       return el("li", { class: "product", "data-product-id": str(p.id) }, [
         productImage(p),
         el("h3", { class: "product-name", text: str(p.name) }),
         p.price != null && el("p", { class: "price", text: money(p.price, p.currency) }),
+        typeof p.copy === "string" && p.copy.trim() && el("p", { class: "copy", text: p.copy }),
         p.reason && el("p", { class: "reason", text: str(p.reason) }),
         el("div", { class: "product-actions" }, [
-          url && el("a", { class: "view", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `${t("view")}: ${str(p.name)}` }, t("view")),
-          el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => sendMessage(question) }, t("ask")),
+          url && el("a", { class: "view", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `${t("view")}: ${str(p.name)}`, onclick: clicked("link"), onauxclick: clicked("link") }, t("view")),
+          el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(question)) }, t("ask")),
+          // Both name the product by id, which the recommender anchors on.
+          p.id && el("button", { type: "button", class: "more", "data-action": "similar", "aria-label": `${t("similar")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("similarTo", { id: p.id }))) }, t("similar")),
+          p.id && el("button", { type: "button", class: "more", "data-action": "complements", "aria-label": `${t("goesWith")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("goesWithAsk", { id: p.id }))) }, t("goesWith")),
         ]),
       ]);
     });
-    return el("div", { class: "card products-card", "data-card": "products" }, el("ul", { class: "product-strip", "aria-label": t("products") }, tiles));
+    // Redraws (reload, language switch) are not new impressions: the flag is saved with the history entry.
+    if (variant && !c.impressionsSent) {
+      c.impressionsSent = true;
+      items.forEach((p) => postCopyEvent(variant, "impression", p.id, "card"));
+    }
+    return el("div", { class: "card products-card", "data-card": "products", "data-variant": variant || null }, el("ul", { class: "product-strip", "aria-label": t("products") }, tiles));
   };
 
   CARDS.return = (c) =>

@@ -1,0 +1,95 @@
+"""Personal shopping through the real Rasa, action and knowledge servers: suggestions that respect budget, size
+and stock, follow-ups that refine them, Chinese requests, out-of-stock alternatives, and a profile that is
+remembered across turns and forgotten on request. Constraints are checked against the store's own data."""
+
+import json
+import re
+
+import pytest
+
+from tests.stack import STORE_DIR
+
+pytestmark = pytest.mark.stack
+
+CATALOG = {p["id"]: p for p in map(json.loads, (STORE_DIR / "catalog.jsonl").read_text(encoding="utf-8").splitlines())
+           if p}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def in_stock(product_id: str, size: str = None, color: str = None) -> bool:
+    return any(v["stock"] > 0 and (size is None or v["size"] == size) and (color is None or v["color"] == color)
+               for v in CATALOG[product_id].get("variants", []))
+
+
+def suggestions(reply) -> list:
+    card = reply.custom("products")
+    assert card, f"no product cards in {reply.texts}"
+    assert card["items"], card
+    for item in card["items"]:
+        product = CATALOG[item["id"]]
+        assert item["price"] == product["price"] and item["currency"] == product["currency"]  # from the data
+        assert item["reason"] and item["copy"], item
+        assert in_stock(item["id"]), item
+    assert card.get("variant"), card
+    return card["items"]
+
+
+def test_a_budget_and_a_size_are_respected(stack, sender):
+    items = suggestions(stack.say(sender, "Can you recommend a rain jacket under $150 in size M?"))
+    for item in items:
+        assert CATALOG[item["id"]]["category"] == "jackets", item
+        assert item["price"] <= 150 and in_stock(item["id"], size="M"), item
+
+
+def test_follow_ups_refine_the_last_request(stack, sender):
+    first = suggestions(stack.say(sender, "I need a jacket in size L"))
+    cheaper = suggestions(stack.say(sender, "anything cheaper?"))
+    assert max(i["price"] for i in cheaper) < min(i["price"] for i in first), (first, cheaper)
+    for item in cheaper:
+        assert CATALOG[item["id"]]["category"] == "jackets" and in_stock(item["id"], size="L"), item
+    no_black = suggestions(stack.say(sender, "not black please"))
+    for item in no_black:
+        colours = {v["color"] for v in CATALOG[item["id"]]["variants"] if v["stock"] > 0 and v["size"] == "L"}
+        assert colours - {"black"}, item
+
+
+def test_a_chinese_request_gets_chinese_cards(stack, sender):
+    reply = stack.say(sender, "推荐一个200元以内的背包")
+    items = suggestions(reply)
+    assert CJK.search(reply.text), reply.texts
+    for item in items:
+        assert CATALOG[item["id"]]["category"] == "backpacks" and item["price"] <= 200, item
+        assert CJK.search(item["name"]) and CJK.search(item["reason"]), item
+
+
+def test_an_out_of_stock_product_gets_in_stock_alternatives(stack, sender):
+    sold_out = next(pid for pid, p in CATALOG.items() if p["category"] == "tents" and not in_stock(pid))
+    reply = stack.say(sender, f"is there an alternative to {sold_out}?")
+    assert "out of stock" in reply.text, reply.texts
+    items = suggestions(reply)
+    assert sold_out not in {i["id"] for i in items}
+    assert all(CATALOG[i["id"]]["category"] == "tents" for i in items), items
+
+
+def test_the_profile_is_remembered_and_forgotten_on_request(stack, sender):
+    suggestions(stack.say(sender, "show me hiking boots in size 42 under $200"))
+    suggestions(stack.say(sender, "in brown?"))
+    shown = stack.say(sender, "what do you remember about me?")
+    profile = shown.custom("profile")["profile"]
+    assert "42" in profile["sizes"] and profile["budget_max"] == 200, profile
+    assert "footwear" in profile["categories"], profile
+    assert "42" in shown.text and "$200.00" in shown.text
+
+    forgotten = stack.say(sender, "please forget everything about me")
+    assert "deleted" in forgotten.text
+    again = stack.say(sender, "what do you know about me?")
+    assert again.custom("profile") is None and "don't have anything saved" in again.text
+
+
+def test_a_product_cards_follow_ups_find_similar_and_matching_products(stack, sender):
+    similar = suggestions(stack.say(sender, "Show me products similar to TP-TNT-001"))
+    assert all(CATALOG[i["id"]]["category"] == "tents" and i["id"] != "TP-TNT-001" for i in similar), similar
+    reply = stack.say(sender, "What goes well with TP-TNT-001?")
+    matching = suggestions(reply)
+    assert all(CATALOG[i["id"]]["category"] != "tents" for i in matching), matching
+    assert CATALOG["TP-TNT-001"]["name"] in reply.text
