@@ -122,7 +122,10 @@ class ActionRecommendProducts(Action):
         items = []
         for suggestion in result.get("items", []):
             product = store().product(suggestion.get("id", ""))
-            if product and product.in_stock:  # the index may be older than the stock
+            if product is None:  # a catalogue only the knowledge service indexed: its card is that catalogue's data
+                items.append({k: suggestion.get(k) for k in ("id", "name", "price", "currency", "url", "image")})
+                items[-1]["reason"] = suggestion.get("reason", "")
+            elif product.in_stock:  # the store's price and stock are fresher than the index
                 items.append(card_item(product, suggestion.get("reason", ""), lang))
         state = result.get("state") or {}
         store().save_profile(shopper_id(tracker), learn(profile, state, lang, message))

@@ -124,7 +124,7 @@ def publish(app: web.Application, conversation: str | None, event: dict) -> None
     """Hands an answer event to whoever watches this conversation live (the web chat); slow watchers miss tokens."""
     for queue in app[LIVE].get(conversation, ()):
         if not queue.full():
-            queue.put_nowait(event)
+            queue.put_nowait(dict(event))  # a copy: the caller goes on using its own
 
 
 async def answer(request: web.Request) -> web.Response:
@@ -137,7 +137,7 @@ async def answer(request: web.Request) -> web.Response:
     if final.get("type") != "final":
         raise web.HTTPInternalServerError(text=json.dumps({"error": final.get("error", "no answer")}),
                                           content_type="application/json")
-    final.pop("type")
+    final = {k: v for k, v in final.items() if k != "type"}
     return web.json_response(final, dumps=lambda o: json.dumps(o, ensure_ascii=False))
 
 

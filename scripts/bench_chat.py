@@ -34,6 +34,7 @@ def conversations():
             ("form start", f"where is my order {order['id']}?" if i % 2 else f"我的订单{order['id']}到哪了"),
             ("form submit", order["email"]),
             ("recommendation", "can you recommend a rain jacket under $200" if i % 2 else "推荐一个背包，预算100美元"),
+            ("recommendation", "anything cheaper?" if i % 2 else "有便宜点的吗"),
             ("out of scope", "what's the weather tomorrow" if i % 2 else "今天天气怎么样"),
             ("complaint", "the courier was really rude to me" if i % 2 else "快递员态度太差了，我要投诉"),
             ("greeting", "thanks, bye" if i % 2 else "谢谢"),

@@ -329,8 +329,13 @@ def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, sta
     # The copy line sits above the reason.
     assert first.locator("p").evaluate_all("ps => ps.map(p => p.className)") == ["price", "copy", "reason"]
 
-    def counts():
-        return copy_events.stats(db)["social"]
+    def counts():  # this conversation's events only: other tests' cards share the database
+        with sqlite3.connect(db) as con:
+            rows = con.execute("SELECT kind, COUNT(DISTINCT item_id), COUNT(*) FROM events WHERE conversation_id = ? "
+                               "AND variant = 'social' GROUP BY kind", (session,)).fetchall()
+        by_kind = {kind: (items, events) for kind, items, events in rows}
+        return {"impressions": by_kind.get("impression", (0, 0))[0], "clicks": by_kind.get("click", (0, 0))[0],
+                "events": sum(events for _, events in by_kind.values())}
 
     def wait_for(check):
         deadline = time.monotonic() + 10
@@ -346,7 +351,8 @@ def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, sta
     got = wait_for(lambda c: c["events"] == 4)
     assert (got["impressions"], got["clicks"], got["events"]) == (2, 2, 4)
     with sqlite3.connect(db) as con:
-        clicks = con.execute("SELECT item_id, element FROM events WHERE kind = 'click' ORDER BY item_id").fetchall()
+        clicks = con.execute("SELECT item_id, element FROM events WHERE kind = 'click' AND conversation_id = ? "
+                             "ORDER BY item_id", (session,)).fetchall()
     assert clicks == [("TP-JKT-001", "button"), ("TP-JKT-002", "link")]
 
     settle(page)
