@@ -29,6 +29,7 @@ PAYMENT_METHODS = {
 NEGATION = re.compile(r"\b(?:not|no|never|cannot|can't|don't|doesn't|isn't|aren't|won't|without)\b|"
                       r"不|没有|无法|未|非")
 YES = re.compile(r"^\s*(?:yes|yeah|sure|correct|是的|是|可以|能|支持|有的|有)(?=[\s,，。.!！:：]|$)", re.I)
+NO = re.compile(r"^\s*(?:no|nope|不|不能|不可以|没有|无法)(?=[\s,，。.!！:：]|$)", re.I)
 
 
 @dataclass
@@ -68,12 +69,34 @@ def _sentences(source: str) -> list[str]:
     return [f"{title}: {s}" for s in re.split(r"(?<=[.!?。！？\n])\s*", body or title) if s.strip()]
 
 
-def check(answer: str, sources: list[str], question: str = "") -> Verdict:
+def unmentioned(question: str, documents: str) -> list[str]:
+    """The question's words that no store document contains: the documents cannot say yes or no about them
+    ("Do you sell kayaks?" in a store whose documents never mention kayaks)."""
+    missing = []
+    for term in dict.fromkeys(tokenize(question)):
+        if term.isdigit() or len(term) < 2:
+            continue
+        if term.isascii():
+            stem = re.escape(term[:-1] if term.endswith("s") and len(term) > 3 else term)
+            found = re.search(rf"\b{stem}(?:s|es)?\b", documents)
+        else:
+            found = term in documents
+        if not found:
+            missing.append(term)
+    return missing
+
+
+def check(answer: str, sources: list[str], question: str = "", documents: str | None = None) -> Verdict:
     """Every number and payment method in the answer must occur in the sources (or the question); an
-    affirmative answer must not rest on a negated source sentence; most content words must come from the sources."""
+    affirmative answer must not rest on a negated source sentence; a yes or no must be about things the store's
+    `documents` (all of them, lowercased) mention; most content words must come from the sources."""
     body = strip_citations(answer)
     evidence = "\n".join(sources)
     problems = []
+    if documents is not None and (YES.match(body) or NO.match(body)):
+        missing = unmentioned(question, documents)
+        if missing:
+            problems.append(f"yes/no answer about {', '.join(missing)}, which no document mentions")
     allowed_numbers = _numbers(evidence) | _numbers(question)
     for n in sorted(_numbers(body) - allowed_numbers):
         problems.append(f"number {n} not in sources")
@@ -91,7 +114,7 @@ def check(answer: str, sources: list[str], question: str = "") -> Verdict:
         if best and NEGATION.search(best.lower()):
             problems.append("affirmative answer but the closest source sentence is negated")
 
-    claims = len(_numbers(body)) + len(_methods(body)) + (1 if YES.match(body) else 0)
+    claims = len(_numbers(body)) + len(_methods(body)) + (1 if YES.match(body) or NO.match(body) else 0)
     claim_support = 1.0 - len(problems) / claims if claims else 1.0
     score = round(max(0.0, 0.5 * overlap + 0.5 * claim_support) if not problems else min(0.4, 0.5 * overlap), 3)
     if overlap < 0.5:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests.conftest import demo_orders
 from tests.stack import STORE_DIR
 
 pytestmark = pytest.mark.stack
@@ -93,3 +94,12 @@ def test_a_product_cards_follow_ups_find_similar_and_matching_products(stack, se
     matching = suggestions(reply)
     assert all(CATALOG[i["id"]]["category"] != "tents" for i in matching), matching
     assert CATALOG["TP-TNT-001"]["name"] in reply.text
+
+
+def test_a_verified_customers_orders_join_the_profile(stack, sender):
+    order = next(o for o in demo_orders() if o["status"] == "delivered" and o.get("email"))
+    stack.say(sender, f"where is my order {order['id']}?")
+    assert stack.say(sender, order["email"]).custom("order")["order_id"] == order["id"]
+    suggestions(stack.say(sender, "can you recommend a headlamp?"))
+    profile = stack.say(sender, "what do you remember about me?").custom("profile")["profile"]
+    assert {i["product_id"] for i in order["items"]} <= set(profile["bought"]), profile

@@ -306,8 +306,9 @@ def test_an_answer_is_shown_while_it_is_written(new_page):
     assert "express" in answer.lower() or "business day" in answer.lower(), answer
 
 
-def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, stack):
+def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, stack, tmp_path):
     from actions.api import copy_events
+    from scripts.report_copy import main as report_copy
 
     db = Path(stack.env["COPY_EVENTS_DB"])
     page = new_page()
@@ -361,3 +362,10 @@ def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, sta
     expect(page.locator("[data-card=products] li.product")).to_have_count(2)
     page.wait_for_timeout(1000)
     assert counts()["events"] == 4
+
+    # The operator's report over the same event store counts these clicks.
+    assert report_copy(["--db", str(db), "--out", str(tmp_path)]) == 0
+    row = next(line for line in (tmp_path / "copy-report.md").read_text().splitlines() if line.startswith("| social"))
+    impressions, clicks = (int(cell) for cell in row.split("|")[3:5])
+    assert impressions >= 2 and clicks >= 2, row
+    assert (tmp_path / "copy-report.png").stat().st_size > 1000

@@ -42,3 +42,12 @@ def test_compress_keeps_title_and_relevant_lines():
     assert short.startswith("Shipping Policy > Methods")
     assert "| Express | $14.95 |" in short and "| Method | Price |" in short
     assert "Tracking numbers" not in short
+
+
+def test_a_yes_or_no_about_something_no_document_mentions_is_unsupported():
+    documents = "we ship with dhl to canada.\nwe do not accept cheques or cryptocurrency.\n礼品卡不可退款。"
+    assert not check("No, we don't sell kayaks.", ["We ship with DHL."], "Do you sell kayaks?", documents).supported
+    assert check("No, we do not accept cryptocurrency [1].", ["We do not accept cheques or cryptocurrency."],
+                 "Do you accept cryptocurrency?", documents).supported
+    assert not check("是的，可以。", ["礼品卡不可退款。"], "可以用花呗吗？", documents).supported
+    assert check("不可以，礼品卡不可退款。", ["礼品卡不可退款。"], "礼品卡可以退款吗？", documents).supported
