@@ -170,19 +170,20 @@ def product_questions(products: list[dict]) -> tuple[list, list]:
     picks = products[::3]  # a fixed stride over the catalogue
     for n, p in enumerate(picks):
         a, src = p["attributes"], [S("catalog", p["id"])]
+        name_zh = p.get("name_zh") or f"{p['name']} "  # some products have no Chinese name: shoppers type it in English
         kind = n % 5
         weight = str(a["weight_g"])
         if kind == 0:
             en.append((f"How much is the {p['name']}?", [[f"{p['price']:.2f}", f"{p['price']:g}"]], src))
-            zh.append((f"{p['name_zh']}多少钱？", [[f"{p['price']:.2f}", f"{p['price']:g}"]], src))
+            zh.append((f"{name_zh}多少钱？", [[f"{p['price']:.2f}", f"{p['price']:g}"]], src))
         elif kind == 1:
             en.append((f"How much does the {p['name']} weigh?", [[weight, f"{int(weight):,}"]], src))
-            zh.append((f"{p['name_zh']}有多重？", [[weight, f"{int(weight):,}"]], src))
+            zh.append((f"{name_zh}有多重？", [[weight, f"{int(weight):,}"]], src))
         elif kind == 2:
             word = p["attributes"]["material"].split()[-1]
             en.append((f"What material is the {p['name']} made of?", [[word]], src))
             if n % 2 == 0:
-                zh.append((f"{p['name_zh']}是什么材料的？", [[word, "尼龙", "涤纶", "羊毛", "棉", "铝", "钢", "羽绒"]], src))
+                zh.append((f"{name_zh}是什么材料的？", [[word, "尼龙", "涤纶", "羊毛", "棉", "铝", "钢", "羽绒"]], src))
         elif kind == 3:
             colors = a["colors"][:2]
             en.append((f"Which colours does the {p['name']} come in?", [[c] for c in colors], src))
