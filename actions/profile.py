@@ -4,7 +4,7 @@ have it deleted ("what do you remember about me?", "forget me")."""
 
 import re
 from collections import Counter
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -28,9 +28,9 @@ LABELS = {
 }
 
 
-def remember(values: List[Any], new: Iterable[Any]) -> List[Any]:
-    """Newest first, without repeats, at most KEEP."""
-    out = [v for v in new if v not in (None, "", [])]
+def remember(values: List[Any], new: Any) -> List[Any]:
+    """Newest first, without repeats, at most KEEP; `new` is one value or a list of them."""
+    out = [v for v in (new if isinstance(new, list) else [new]) if v not in (None, "", [])]
     return (out + [v for v in values if v not in out])[:KEEP]
 
 
@@ -65,13 +65,12 @@ def learn(profile: Dict[str, Any], request: Dict[str, Any], lang: str, message: 
     """The profile after one shopping request (the recommender's request state, knowledge/recommend.py): the
     filters the shopper chose are their stated preferences."""
     p = dict(profile)
-    as_list = lambda v: v if isinstance(v, list) else [v]  # noqa: E731 - request fields may be one value or many
-    p["categories"] = remember(p.get("categories", []), as_list(request.get("category")))
-    p["brands"] = remember(p.get("brands", []), as_list(request.get("brand")))
-    p["colors"] = remember(p.get("colors", []), as_list(request.get("color")))
-    p["avoid_colors"] = remember(p.get("avoid_colors", []), as_list(request.get("exclude_colors")))
+    p["categories"] = remember(p.get("categories", []), request.get("category"))
+    p["brands"] = remember(p.get("brands", []), request.get("brand"))
+    p["colors"] = remember(p.get("colors", []), request.get("color"))
+    p["avoid_colors"] = remember(p.get("avoid_colors", []), request.get("exclude_colors"))
     p["colors"] = [c for c in p["colors"] if c not in p["avoid_colors"][:1]]  # "not black" outranks an older "black"
-    p["sizes"] = remember(p.get("sizes", []), as_list(request.get("size")))
+    p["sizes"] = remember(p.get("sizes", []), request.get("size"))
     p["uses"] = remember(p.get("uses", []), [stated_use(message)])
     if isinstance(request.get("max_price"), (int, float)):
         p["budget_max"] = request["max_price"]

@@ -9,6 +9,7 @@ import statistics
 import time
 from pathlib import Path
 
+from .evaluate import pct
 from .recommend import Recommender
 from .store import Index
 
@@ -149,10 +150,6 @@ def summarise(rows: list[dict]) -> dict:
         reasons, bad = sum(len(r["reasons"]) for r in rows), sum(len(r["unfaithful"]) for r in rows)
         out["reason_faithfulness"] = round(1 - bad / reasons, 3) if reasons else None
     return out
-
-
-def pct(values: list[bool]) -> float | None:
-    return round(sum(values) / len(values), 3) if values else None
 
 
 def run_recs_eval(index_dir: Path, requests: Path, catalog_path: Path, out_dir: Path) -> int:

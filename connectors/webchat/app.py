@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -14,6 +13,7 @@ from aiohttp import web
 
 from actions import config as actions_config
 from actions.api import copy_events
+from actions.api.knowledge import WATCHABLE_ID
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -100,7 +100,7 @@ async def live_answer(request: web.Request) -> web.StreamResponse:
     conversation = request.match_info["conversation_id"]
     if not knowledge_url:
         raise web.HTTPNotFound(text="live answers are off")
-    if not re.fullmatch(r"[A-Za-z0-9_-]{1,128}", conversation):
+    if not WATCHABLE_ID.fullmatch(conversation):
         raise web.HTTPBadRequest(text="bad conversation id")
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=5)
     try:
