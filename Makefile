@@ -68,7 +68,7 @@ $(MODEL): $(RASA_VENV)/.installed config.yml $(wildcard bot/domain/*.yml) $(NLU_
 
 $(STORE_DB): $(VENV)/.installed $(STORE_FILES)
 	@echo "==> Loading the demo store into $(STORE_DB)"
-	$(VENV_PY) -m actions.api.sqlite_store load --db $(STORE_DB)
+	$(VENV_PY) -m actions.store load --db $(STORE_DB)
 
 run: setup
 	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)), knowledge (:$(KNOWLEDGE_PORT)) and the web chat."
@@ -89,7 +89,8 @@ report-copy: $(VENV)/.installed
 	$(VENV_PY) scripts/report_copy.py --out reports
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check actions connectors knowledge tests scripts
+	$(VENV)/bin/ruff check shop actions connectors knowledge tests scripts
+	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/yamllint bot config.yml docker-compose.yml
 	$(VENV)/bin/hadolint Dockerfile
 

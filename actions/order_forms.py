@@ -15,8 +15,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.api.store import Order, format_money, normalize_email, normalize_order_id
-from actions.backend import store
+from actions.store import store
+from actions.store.backend import Order
+from shop.identifiers import normalize_email, normalize_order_id
+from shop.money import format_money
 
 MAX_VERIFY_FAILURES = 3
 IDENTITY_SLOTS = ["order_id", "email"]

@@ -15,13 +15,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import config
-from actions.api.knowledge import KnowledgeClient, KnowledgeUnavailable
-from actions.api.store import Product, ProductQuery, format_money
-from actions.backend import store
-from actions.copy import choose_variant, copy_line
+from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
+from actions.card_copy import choose_variant, copy_line
+from actions.store import store
+from actions.store.backend import Product, ProductQuery
 from actions.order_forms import language
 from actions.profile import for_recommender, identified_email, learn, learn_from_purchases, shopper_id
 from actions.promotions import promotion_fields
+from shop.money import format_money
 
 SUGGESTIONS = 3
 HINT_ENTITIES = ("product_category", "color", "size", "brand", "price")

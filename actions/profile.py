@@ -11,9 +11,10 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.api.store import format_money
-from actions.backend import store
+from actions import config
 from actions.order_forms import language, verified_order
+from actions.store import store
+from shop.money import format_money
 
 KEEP = 5  # values kept per list, most recent first
 POSITIVE = re.compile(r"\b(love|great|perfect|awesome|thanks?|thank you|nice|happy|excellent)\b|"
@@ -74,7 +75,7 @@ def learn(profile: Dict[str, Any], request: Dict[str, Any], lang: str, message: 
     p["uses"] = remember(p.get("uses", []), [stated_use(message)])
     if isinstance(request.get("max_price"), (int, float)):
         p["budget_max"] = request["max_price"]
-        p["currency"] = request.get("currency") or p.get("currency") or "USD"
+        p["currency"] = request.get("currency") or p.get("currency") or config.STORE.currency
     p["language"] = lang
     p["moods"] = (p.get("moods", []) + [sentiment(message)])[-10:]
     p["mood_trend"] = mood_trend(p["moods"])
@@ -103,7 +104,8 @@ def describe(profile: Dict[str, Any], lang: str) -> str:
     for key, label in labels.items():
         value = profile.get(key)
         if key == "budget_max" and value is not None:
-            parts.append(label.format(format_money(int(round(value * 100)), profile.get("currency", "USD"))))
+            currency = profile.get("currency") or config.STORE.currency
+            parts.append(label.format(format_money(int(round(value * 100)), currency)))
         elif value:
             parts.append(label.format(sep.join(str(v) for v in value)))
     return ("；" if lang == "zh" else "; ").join(parts)

@@ -5,11 +5,10 @@ A message that asks for another discount ("make it 90%", "code FREE100") gets on
 With an identified order (order_id + email slots) codes are checked against that order's items and shopper.
 """
 
-import json
 import re
 from datetime import date
 from functools import lru_cache
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -17,10 +16,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import config
-from actions.api import promotions as rules
-from actions.api.promotions import CartLine, PromotionBook, Shopper, Verdict
-from actions.api.store import Order, Product, format_money
+from actions.rules import promotions as rules
+from actions.rules.promotions import CartLine, PromotionBook, Shopper, Verdict
+from actions.store import store
+from actions.store.backend import Order, Product
 from actions.order_forms import language, today, verified_order
+from shop.money import format_money
 
 # A shopper naming their own discount ("50% off", "打五折"): answered with the rules-only reminder.
 DISCOUNT_DEMAND = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:%|percent|折)|[一二三四五六七八九]折")
@@ -28,7 +29,7 @@ DISCOUNT_DEMAND = re.compile(r"(?i)\d+(?:\.\d+)?\s*(?:%|percent|折)|[一二三�
 
 @lru_cache(maxsize=2)
 def _book(day: date) -> PromotionBook:
-    return PromotionBook.from_file(config.STORE_DATA_DIR / "promotions.yml", anchor=day)
+    return PromotionBook.from_file(config.STORE_DATA_DIR / "promotions.yml", anchor=day, currency=config.STORE.currency)
 
 
 def promotions() -> PromotionBook:
@@ -36,53 +37,29 @@ def promotions() -> PromotionBook:
     return _book(today())
 
 
-@lru_cache(maxsize=1)
-def _catalog() -> Dict[str, Tuple[str, bool]]:
-    """product id -> (category, final sale); order lines don't carry their category."""
-    index = {}
-    with open(config.STORE_DATA_DIR / "catalog.jsonl", encoding="utf-8") as lines:
-        for line in lines:
-            if line.strip():
-                p = json.loads(line)
-                index[p["id"]] = (p.get("category") or "", bool((p.get("attributes") or {}).get("final_sale")))
-    return index
-
-
-@lru_cache(maxsize=1)
-def _shoppers() -> Tuple[Dict[str, str], Dict[str, str]]:
-    """email -> membership tier, and email -> id of the shopper's first order.
-
-    StoreBackend has no customer lookup yet, so this reads the store's seed files.
-    """
-    customers = json.loads((config.STORE_DATA_DIR / "customers.json").read_text(encoding="utf-8"))
-    orders = json.loads((config.STORE_DATA_DIR / "orders.json").read_text(encoding="utf-8"))
-    tiers = {c["email"].lower(): c.get("membership_tier") or "none" for c in customers}
-    first: Dict[str, Tuple[int, str]] = {}
-    for o in orders:
-        key, rank = o["email"].lower(), (-int(o.get("placed_days_ago") or 0), o["id"])
-        if key not in first or rank < first[key]:
-            first[key] = rank
-    return tiers, {email: rank[1] for email, rank in first.items()}
-
-
 def cart_of(order: Order) -> List[CartLine]:
-    catalog = _catalog()
-    return [
-        CartLine(catalog.get(i.product_id, ("", False))[0], i.unit_price_cents, i.quantity, i.final_sale)
-        for i in order.items
-        if not i.returned
-    ]
+    """The order's lines that are still kept, with the category and final-sale flag the store has for each."""
+    lines = []
+    for item in order.items:
+        if item.returned:
+            continue
+        product = store().product(item.product_id)  # order lines don't carry their category
+        category = product.category if product else ""
+        lines.append(CartLine(category or "", item.unit_price_cents, item.quantity, item.final_sale))
+    return lines
 
 
 def shopper_of(order: Order) -> Shopper:
-    tiers, first_orders = _shoppers()
-    email = order.email.lower()
-    return Shopper(tier=tiers.get(email, "none"), first_order=first_orders.get(email) == order.id)
+    """The shopper's membership tier and whether this is their first order, from the store's customer record."""
+    customer = store().customer(order.email)
+    if customer is None:
+        return Shopper(tier="none", first_order=False)
+    return Shopper(tier=customer.membership_tier, first_order=customer.first_order_id == order.id)
 
 
 def promotion_fields(product: Product, lang: str) -> Dict[str, Any]:
     """{"promotion": {...}} for a recommendation card when a running promotion covers the product, else {}."""
-    if _catalog().get(product.id, ("", False))[1]:  # codes don't apply to Final sale items
+    if product.final_sale:  # codes don't apply to Final sale items
         return {}
     card = promotions().product_promotion(product, today(), lang)
     return {"promotion": card} if card else {}
@@ -113,9 +90,9 @@ def verdict_vars(verdict: Verdict, code: str, lang: str) -> Dict[str, Any]:
         "summary": rules.summary(promotion, lang),
         "starts_on": promotion.starts.isoformat(),
         "ends_on": promotion.ends.isoformat(),
-        "min_subtotal": format_money(promotion.min_subtotal_cents),
-        "subtotal": format_money(verdict.subtotal_cents),
-        "discount": format_money(verdict.discount_cents),
+        "min_subtotal": format_money(promotion.min_subtotal_cents, promotion.currency),
+        "subtotal": format_money(verdict.subtotal_cents, promotion.currency),
+        "discount": format_money(verdict.discount_cents, promotion.currency),
         "tiers": rules.tier_names(promotion, lang),
         "categories": rules.category_names(promotion, lang),
     }
@@ -176,7 +153,7 @@ class ActionPromotions(Action):
                 order_id=order.id,
                 best=best.promotion.code or best.promotion.display_title(lang),
                 summary=rules.summary(best.promotion, lang),
-                discount=format_money(best.discount_cents),
+                discount=format_money(best.discount_cents, best.promotion.currency),
             )
         elif order is not None:
             dispatcher.utter_message(response="utter_promotions_none_for_order", order_id=order.id)

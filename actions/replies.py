@@ -3,7 +3,7 @@
 import re
 from typing import List, Optional, Sequence
 
-from actions.api.store import OrderItem
+from actions.store.backend import OrderItem
 
 YES = {
     "yes",

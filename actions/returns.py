@@ -9,9 +9,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from rasa_sdk.utils import call_potential_coroutine
 
-from actions.api.store import Order, OrderItem, StoreError, normalize_order_id
-from actions.backend import store
-from actions.knowledge import ActionAnswerQuestion
+from actions.store import store
+from actions.store.backend import Order, OrderItem, StoreError
+from actions.questions import ActionAnswerQuestion
 from actions.order_forms import (
     OrderFormValidation,
     end_of_task_events,
@@ -21,6 +21,7 @@ from actions.order_forms import (
     verified_order,
 )
 from actions.replies import choose_items
+from shop.identifiers import normalize_order_id
 
 
 def window_days() -> int:

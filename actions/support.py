@@ -7,7 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend import store
+from actions.store import store
 from actions.order_forms import language
 
 MAX_TICKET_TEXT = 2000

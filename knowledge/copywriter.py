@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from actions.copy import VARIANTS, Facts, check_copy, facts_of, template_line
+from shop.cardcopy import VARIANTS, Facts, check_copy, facts_of, template_line
 
 from .config import Settings
 from .loaders import normalise_product, parse_field_map, read_catalog
@@ -110,7 +110,7 @@ def _record(pid: str, lang: str, field: str, variant: str | None, text: str, sou
 
 def product_records(product: dict, lang: str, reply: dict[str, str] | None, model_error: str = "") -> list[dict]:
     """One description record and one record per variant for a product in one language."""
-    facts: Facts = facts_of(product, catalog={})
+    facts: Facts = facts_of(product)
     pid = str(product["id"])
     wanted = [("description", None)] + [("copy", v) for v in VARIANTS]
     records = []
@@ -143,7 +143,7 @@ def product_records(product: dict, lang: str, reply: dict[str, str] | None, mode
 
 def draft(product: dict, lang: str, chain) -> tuple[dict[str, str], str]:
     """Ask the model for one product in one language: (parsed lines, error text or '')."""
-    facts = facts_of(product, catalog={})
+    facts = facts_of(product)
     lead = template_line("benefit", facts, lang).rstrip("。.")
     try:
         reply = chain.invoke({

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.stack import STORE_DIR, running_stack  # noqa: E402
+from scripts.stack import STORE_DIR, running_stack  # noqa: E402
 
 
 def conversations():

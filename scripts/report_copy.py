@@ -1,4 +1,4 @@
-"""Copy experiment report: which product card copy variant gets clicked (actions/copy.py).
+"""Copy experiment report: which product card copy variant gets clicked (actions/card_copy.py).
 
 Reads the event store (COPY_EVENTS_DB, default data/copy_events.db) and writes reports/copy-report.md with a bar
 chart of click-through rates and their 95% Wilson intervals (reports/copy-report.png); prints the table.
@@ -13,6 +13,7 @@ Usage: .venv/bin/python scripts/report_copy.py [--db FILE] [--out reports]   (or
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,13 +21,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions import config  # noqa: E402
-from actions.api import copy_events  # noqa: E402
-from actions.copy import VARIANTS, thompson_shares, wilson_interval  # noqa: E402
+from shop.cardcopy import VARIANTS  # noqa: E402
+from shop.experiments import events as copy_events  # noqa: E402
+from shop.experiments.bandit import thompson_shares, wilson_interval  # noqa: E402
+
+# The event store the action server and the web chat write (their COPY_EVENTS_DB).
+EVENTS_DB = Path(os.environ.get("COPY_EVENTS_DB", ROOT / "data" / "copy_events.db"))
 
 
 def rows(counts: dict) -> list[dict]:
-    shares = thompson_shares(counts)
+    shares = thompson_shares(counts, VARIANTS)
     out = []
     for variant in VARIANTS:
         c = counts[variant]
@@ -82,7 +86,7 @@ def plot(data: list[dict], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", type=Path, default=config.COPY_EVENTS_DB)
+    parser.add_argument("--db", type=Path, default=EVENTS_DB)
     parser.add_argument("--out", type=Path, default=ROOT / "reports")
     args = parser.parse_args(argv)
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the running stack (see tests/stack.py), conversation ids and demo orders."""
+"""Shared fixtures: the running stack (see scripts/stack.py), conversation ids and demo orders."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from tests.stack import STORE_DIR, Stack, running_stack
+from scripts.stack import STORE_DIR, Stack, running_stack
 
 
 @pytest.fixture(scope="session")

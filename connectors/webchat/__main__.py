@@ -6,7 +6,7 @@ import sys
 
 from aiohttp import web
 
-from connectors.webchat.app import DEFAULT_STORE_NAME, SOCKETIO_JS, init
+from connectors.webchat.app import SOCKETIO_JS, init
 
 
 def main(argv=None) -> None:
@@ -15,7 +15,7 @@ def main(argv=None) -> None:
     parser.add_argument("--host", default=os.environ.get("WEBCHAT_HOST", "127.0.0.1"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("WEBCHAT_PORT", "8080")))
     parser.add_argument("--rasa-url", default=rasa_default, help="Rasa server base URL (socket.io channel)")
-    parser.add_argument("--store-name", default=DEFAULT_STORE_NAME)
+    parser.add_argument("--store-name", help="the name the page shows (default: store.yml's)")
     knowledge_default = os.environ.get("KNOWLEDGE_URL") or (
         f"http://127.0.0.1:{os.environ['KNOWLEDGE_PORT']}" if os.environ.get("KNOWLEDGE_PORT") else None)
     parser.add_argument("--knowledge-url", default=knowledge_default,

@@ -11,17 +11,15 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
-from actions import config as actions_config
-from actions.api import copy_events
-from actions.api.knowledge import WATCHABLE_ID
+from connectors.webchat import config
+from shop.experiments import events as copy_events
+from shop.identifiers import CONVERSATION_ID
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 # Installed by `npm ci --prefix connectors/webchat`; served so the page needs no CDN.
 SOCKETIO_JS = HERE / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
-DEFAULT_STORE_NAME = "Tidepool Outfitters"
-DEFAULT_STORE_NAME_ZH = "潮汐户外"
 MAX_MESSAGE_LENGTH = 1000
 MAX_EVENT_BYTES = 2048  # one event is ~200 bytes
 EVENT_FIELDS = {"conversation_id", "variant", "kind", "item_id", "element"}
@@ -100,7 +98,7 @@ async def live_answer(request: web.Request) -> web.StreamResponse:
     conversation = request.match_info["conversation_id"]
     if not knowledge_url:
         raise web.HTTPNotFound(text="live answers are off")
-    if not WATCHABLE_ID.fullmatch(conversation):
+    if not CONVERSATION_ID.fullmatch(conversation):
         raise web.HTTPBadRequest(text="bad conversation id")
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=5)
     try:
@@ -177,23 +175,23 @@ async def security_headers(request: web.Request, handler):
 
 def init(
     rasa_url: str,
-    store_name: str = DEFAULT_STORE_NAME,
-    store_name_zh: str = DEFAULT_STORE_NAME_ZH,
+    store_name: str | None = None,
+    store_name_zh: str | None = None,
     socketio_path: str = "/socket.io",
     knowledge_url: str | None = None,
     events_db: Path | None = None,
 ) -> web.Application:
     """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005. With `knowledge_url`
-    the page shows product and policy answers while they are generated. `events_db` is the copy experiment's
-    SQLite file (default COPY_EVENTS_DB, shared with the action server)."""
+    the page shows product and policy answers while they are generated. The store's names default to store.yml's.
+    `events_db` is the copy experiment's SQLite file (default COPY_EVENTS_DB, shared with the action server)."""
     app = web.Application(middlewares=[security_headers])
     app[SETTINGS] = {
         "rasa_url": rasa_url.rstrip("/"),
-        "store_name": store_name,
-        "store_name_zh": store_name_zh,
+        "store_name": store_name or config.store().name,
+        "store_name_zh": store_name_zh or (config.store().name_zh if not store_name else store_name),
         "socketio_path": socketio_path,
         "knowledge_url": (knowledge_url or "").rstrip("/"),
-        "events_db": Path(events_db or actions_config.COPY_EVENTS_DB),
+        "events_db": Path(events_db or config.COPY_EVENTS_DB),
     }
     app.router.add_routes(
         [

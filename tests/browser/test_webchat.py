@@ -307,7 +307,7 @@ def test_an_answer_is_shown_while_it_is_written(new_page):
 
 
 def test_product_cards_show_copy_and_record_impressions_and_clicks(new_page, stack, tmp_path):
-    from actions.api import copy_events
+    from shop.experiments import events as copy_events
     from scripts.report_copy import main as report_copy
 
     db = Path(stack.env["COPY_EVENTS_DB"])

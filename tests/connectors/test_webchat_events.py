@@ -6,7 +6,7 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from actions.api import copy_events
+from shop.experiments import events as copy_events
 from connectors.webchat import app as webchat
 
 RASA = "http://127.0.0.1:5005"
@@ -92,7 +92,7 @@ def test_only_post_is_allowed(db):
 
 
 def test_the_events_file_defaults_to_the_shared_setting(monkeypatch, tmp_path):
-    from actions import config
+    from connectors.webchat import config
 
     monkeypatch.setattr(config, "COPY_EVENTS_DB", tmp_path / "shared.db")
     assert webchat.init(RASA)[webchat.SETTINGS]["events_db"] == tmp_path / "shared.db"

@@ -1,24 +1,19 @@
-"""The embedded store backend: SQLite loaded from the operator's store files.
-
-`python -m actions.api.sqlite_store load [--data DIR] [--db FILE]` (re)builds the database from
-`store.yml`, `catalog.jsonl`, `customers.json` and `orders.json`. Order dates in the seed are day
-offsets, materialised against today's date so the demo's return windows stay meaningful.
-"""
+"""The embedded store backend: SQLite, loaded from the operator's store files by `actions/store/loader.py`."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sqlite3
 import uuid
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import yaml
 
-from actions.api.store import (
+from actions.store.backend import (
+    Customer,
     OPEN_STATES,
     Order,
     OrderItem,
@@ -28,177 +23,27 @@ from actions.api.store import (
     StoreBackend,
     StoreError,
 )
-
-SCHEMA = """
-CREATE TABLE products (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, name_zh TEXT, description TEXT, description_zh TEXT,
-    category TEXT, brand TEXT, price_cents INTEGER NOT NULL, currency TEXT, url TEXT, image TEXT,
-    attributes TEXT, final_sale INTEGER NOT NULL DEFAULT 0, rating REAL, popularity INTEGER
-);
-CREATE TABLE variants (
-    product_id TEXT REFERENCES products(id), color TEXT, size TEXT, stock INTEGER NOT NULL
-);
-CREATE TABLE customers (
-    id TEXT PRIMARY KEY, name TEXT, email TEXT NOT NULL, phone TEXT, language TEXT,
-    membership_tier TEXT, address TEXT
-);
-CREATE TABLE orders (
-    id TEXT PRIMARY KEY, customer_id TEXT REFERENCES customers(id), email TEXT NOT NULL,
-    status TEXT NOT NULL, placed_on TEXT, shipped_on TEXT, delivered_on TEXT, eta TEXT,
-    carrier TEXT, tracking_number TEXT, shipping_method TEXT, shipping_address TEXT,
-    shipping_cents INTEGER NOT NULL, total_cents INTEGER NOT NULL, currency TEXT,
-    payment_method TEXT, updated_at TEXT
-);
-CREATE TABLE order_items (
-    order_id TEXT REFERENCES orders(id), product_id TEXT, name TEXT, color TEXT, size TEXT,
-    quantity INTEGER NOT NULL, unit_price_cents INTEGER NOT NULL, returned INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE returns (
-    id TEXT PRIMARY KEY, order_id TEXT REFERENCES orders(id), reason TEXT, status TEXT,
-    created_at TEXT
-);
-CREATE TABLE return_items (return_id TEXT REFERENCES returns(id), product_id TEXT);
-CREATE TABLE tickets (
-    id TEXT PRIMARY KEY, kind TEXT NOT NULL, conversation_id TEXT, order_id TEXT, language TEXT,
-    text TEXT, status TEXT NOT NULL DEFAULT 'open', created_at TEXT
-);
-"""
-# Shopper data, not store data: created on first use and carried over when the store files are reloaded.
-PROFILES = """CREATE TABLE IF NOT EXISTS shopper_profiles (
-    shopper_id TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at TEXT NOT NULL
-)"""
-
-
-def _cents(amount: float) -> int:
-    return int(round(float(amount) * 100))
-
-
-def _days_ago(today: date, days: Optional[int]) -> Optional[str]:
-    return None if days is None else (today - timedelta(days=int(days))).isoformat()
+from actions.store.loader import PROFILES
+from shop.settings import store_settings
 
 
 def _date(value: Optional[str]) -> Optional[date]:
     return date.fromisoformat(value) if value else None
 
 
-def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> Dict[str, int]:
-    """Rebuild `db_path` from the store files in `data_dir`; returns row counts."""
-    today = today or date.today()
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp_path = db_path.with_suffix(".loading")
-    tmp_path.unlink(missing_ok=True)
-    db = sqlite3.connect(tmp_path)
-    db.executescript(SCHEMA)
-
-    with open(data_dir / "catalog.jsonl", encoding="utf-8") as lines:
-        products = [json.loads(line) for line in lines if line.strip()]
-    for p in products:
-        attributes = p.get("attributes") or {}
-        db.execute(
-            "INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                p["id"],
-                p["name"],
-                p.get("name_zh"),
-                p.get("description", ""),
-                p.get("description_zh"),
-                p.get("category"),
-                p.get("brand"),
-                _cents(p["price"]),
-                p.get("currency", "USD"),
-                p.get("url"),
-                p.get("image"),
-                json.dumps(attributes, ensure_ascii=False),
-                int(bool(attributes.get("final_sale"))),
-                p.get("rating"),
-                p.get("popularity", 0),
-            ),
-        )
-        for v in p.get("variants", []):
-            db.execute(
-                "INSERT INTO variants VALUES (?,?,?,?)",
-                (p["id"], v.get("color"), v.get("size"), int(v.get("stock", 0))),
-            )
-
-    customers = json.loads((data_dir / "customers.json").read_text(encoding="utf-8"))
-    for c in customers:
-        db.execute(
-            "INSERT INTO customers VALUES (?,?,?,?,?,?,?)",
-            (
-                c["id"],
-                c.get("name"),
-                c["email"].lower(),
-                c.get("phone"),
-                c.get("language"),
-                c.get("membership_tier"),
-                json.dumps(c.get("address") or {}, ensure_ascii=False),
-            ),
-        )
-
-    orders = json.loads((data_dir / "orders.json").read_text(encoding="utf-8"))
-    for o in orders:
-        shipped_days = o.get("shipped_days_ago")
-        eta = None
-        if o["status"] == "shipped" and o.get("eta_days") is not None:
-            eta = (today + timedelta(days=int(o["eta_days"]))).isoformat()
-        db.execute(
-            "INSERT INTO orders VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                o["id"],
-                o.get("customer_id"),
-                o["email"].lower(),
-                o["status"],
-                _days_ago(today, o.get("placed_days_ago", 0)),
-                _days_ago(today, shipped_days),
-                _days_ago(today, o.get("delivered_days_ago")),
-                eta,
-                o.get("carrier"),
-                o.get("tracking_number"),
-                o.get("shipping_method"),
-                json.dumps(o.get("shipping_address") or {}, ensure_ascii=False),
-                _cents(o.get("shipping_cost", 0)),
-                _cents(o["total"]),
-                o.get("currency", "USD"),
-                o.get("payment_method"),
-                today.isoformat(),
-            ),
-        )
-        for item in o["items"]:
-            db.execute(
-                "INSERT INTO order_items VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    o["id"],
-                    item["product_id"],
-                    item.get("name"),
-                    item.get("color"),
-                    item.get("size"),
-                    int(item["quantity"]),
-                    _cents(item["unit_price"]),
-                    int(o["status"] == "returned"),
-                ),
-            )
-    db.execute(PROFILES)
-    if db_path.exists():
-        db.execute("ATTACH DATABASE ? AS old", (str(db_path),))
-        if db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'shopper_profiles'").fetchone():
-            db.execute("INSERT INTO shopper_profiles SELECT * FROM old.shopper_profiles")
-        db.commit()
-        db.execute("DETACH DATABASE old")
-    db.commit()
-    db.close()
-    tmp_path.replace(db_path)  # readers never see a half-loaded database
-    return {"products": len(products), "customers": len(customers), "orders": len(orders)}
-
-
 class SqliteStore(StoreBackend):
+    """The store backend over the SQLite file `python -m actions.store load` builds (STORE_BACKEND=sqlite)."""
+
     def __init__(self, db_path: Path, data_dir: Path) -> None:
         self.db_path = Path(db_path)
         self._info = yaml.safe_load((Path(data_dir) / "store.yml").read_text(encoding="utf-8"))
+        self.currency = store_settings(Path(data_dir) / "store.yml").currency
 
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         # A connection per call: cheap for SQLite, and safe across the action server's threads.
-        db = sqlite3.connect(self.db_path, timeout=10)
+        # mode=rw: a missing database is an error, never a new empty file that hides the missing `load`.
+        db = sqlite3.connect(f"{self.db_path.resolve().as_uri()}?mode=rw", uri=True, timeout=10)
         db.row_factory = sqlite3.Row
         try:
             with db:  # commit on success, roll back on error
@@ -250,7 +95,7 @@ class SqliteStore(StoreBackend):
             shipping_address=json.loads(row["shipping_address"] or "{}"),
             shipping_cents=row["shipping_cents"],
             total_cents=row["total_cents"],
-            currency=row["currency"] or "USD",
+            currency=row["currency"] or self.currency,
             payment_method=row["payment_method"],
             items=items,
         )
@@ -372,6 +217,25 @@ class SqliteStore(StoreBackend):
             row = db.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone()
             return self._product(db, row) if row else None
 
+    def customer(self, email: str) -> Optional[Customer]:
+        email = email.strip().lower()
+        with self._db() as db:
+            row = db.execute(
+                "SELECT name, language, membership_tier FROM customers WHERE lower(email) = ?", (email,)
+            ).fetchone()
+            first = db.execute(
+                "SELECT id FROM orders WHERE lower(email) = ? ORDER BY placed_on, id LIMIT 1", (email,)
+            ).fetchone()
+        if row is None and first is None:
+            return None
+        return Customer(
+            email=email,
+            name=row["name"] if row else None,
+            language=row["language"] if row else None,
+            membership_tier=(row["membership_tier"] if row else None) or "none",
+            first_order_id=first["id"] if first else None,
+        )
+
     def purchases(self, email: str) -> List[Dict[str, Any]]:
         sql = (
             "SELECT i.product_id, p.category, p.brand, i.color, i.size FROM order_items i "
@@ -401,8 +265,7 @@ class SqliteStore(StoreBackend):
             db.execute(PROFILES)
             return db.execute("DELETE FROM shopper_profiles WHERE shopper_id = ?", (shopper_id,)).rowcount > 0
 
-    @staticmethod
-    def _product(db: sqlite3.Connection, row: sqlite3.Row) -> Product:
+    def _product(self, db: sqlite3.Connection, row: sqlite3.Row) -> Product:
         variants = db.execute("SELECT color, size, stock FROM variants WHERE product_id = ?", (row["id"],)).fetchall()
         return Product(
             id=row["id"],
@@ -412,7 +275,7 @@ class SqliteStore(StoreBackend):
             category=row["category"],
             brand=row["brand"],
             price_cents=row["price_cents"],
-            currency=row["currency"] or "USD",
+            currency=row["currency"] or self.currency,
             url=row["url"],
             image=row["image"],
             colors=sorted({v["color"] for v in variants if v["color"]}),
@@ -420,26 +283,6 @@ class SqliteStore(StoreBackend):
             in_stock=any(v["stock"] > 0 for v in variants),
             popularity=row["popularity"] or 0,
             rating=row["rating"] or 0.0,
+            description_zh=row["description_zh"],
+            attributes=json.loads(row["attributes"] or "{}"),
         )
-
-
-def main() -> None:
-    from actions import config
-
-    parser = argparse.ArgumentParser(prog="python -m actions.api.sqlite_store")
-    parser.add_argument("command", choices=["load", "profile"], help="load the store files, or print a profile")
-    parser.add_argument("--data", type=Path, default=config.STORE_DATA_DIR)
-    parser.add_argument("--db", type=Path, default=config.STORE_DB)
-    parser.add_argument("--shopper", help="conversation (sender) id, for `profile`")
-    args = parser.parse_args()
-    if args.command == "profile":  # the agent's view of what the assistant remembers
-        if not args.shopper:
-            parser.error("profile needs --shopper")
-        print(json.dumps(SqliteStore(args.db, args.data).profile(args.shopper), ensure_ascii=False, indent=2))
-        return
-    counts = load_store(args.data, args.db)
-    print(f"loaded {args.db}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.conftest import demo_orders
-from tests.stack import STORE_DIR
+from scripts.stack import STORE_DIR
 
 pytestmark = pytest.mark.stack
 

@@ -11,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from actions import config
-from actions import copy as copy_mod
-from actions.api import copy_events
-from actions.api.copy_events import EventError, NotAssigned
-from actions.copy import VARIANTS, check_copy, choose_variant, copy_line, facts_of, wilson_interval
-from tests.stack import STORE_DIR
+from actions import card_copy, config
+from actions.card_copy import choose_variant, copy_line
+from actions.store.loader import load_store
+from actions.store.sqlite import SqliteStore
+from scripts.stack import STORE_DIR
+from shop.cardcopy import VARIANTS, check_copy, facts_of, template_line
+from shop.experiments import events as copy_events
+from shop.experiments.bandit import thompson_shares, wilson_interval
+from shop.experiments.events import EventError, NotAssigned
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = {json.loads(line)["id"]: json.loads(line) for line in (STORE_DIR / "catalog.jsonl").open(encoding="utf-8")}
@@ -35,6 +38,24 @@ def card(pid, lang="en", promotion=None, **overrides):
     if promotion:
         item["promotion"] = promotion
     return {**item, **overrides}
+
+
+def facts(item):
+    """The item's facts as the action server sees them: the card completed from the store's product record."""
+    return facts_of(item, CATALOG.get(item["id"]))
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    db = tmp_path_factory.mktemp("store") / "store.db"
+    load_store(STORE_DIR, db)
+    return SqliteStore(db, STORE_DIR)
+
+
+@pytest.fixture(autouse=True)
+def copy_reads_the_demo_store(demo_store, monkeypatch):
+    """Copy lines read product records through the store backend, here a fresh load of the demo store."""
+    monkeypatch.setattr(card_copy, "store", lambda: demo_store)
 
 
 @pytest.fixture(autouse=True)
@@ -108,13 +129,12 @@ def test_a_variant_without_its_fact_falls_back_to_another():
 
 
 def test_every_template_line_passes_the_check_for_the_whole_catalogue():
-    catalog = copy_mod._catalog()
     for pid in CATALOG:
         for lang, promotion in (("en", None), ("en", CAMP), ("zh", None), ("zh", CAMP_ZH)):
             item = card(pid, lang, promotion)
-            facts = facts_of(item, catalog)
+            facts = facts_of(item, CATALOG[pid])
             for variant in VARIANTS:
-                line = copy_mod.template_line(variant, facts, lang, {"uses": ["rain", "warm", "light"]})
+                line = template_line(variant, facts, lang, {"uses": ["rain", "warm", "light"]})
                 assert line, (pid, variant, lang)
                 assert check_copy(line, facts).ok, (pid, variant, lang, line, check_copy(line, facts).problems)
 
@@ -141,15 +161,15 @@ def test_every_template_line_passes_the_check_for_the_whole_catalogue():
     ],
 )
 def test_made_up_facts_fail_the_check(line, problem):
-    verdict = check_copy(line, facts_of(card("TP-JKT-001")))
+    verdict = check_copy(line, facts(card("TP-JKT-001")))
     assert not verdict.ok and any(problem in p for p in verdict.problems), verdict.problems
 
 
 def test_claims_the_data_does_not_back_fail():
-    pant = facts_of(card("TP-PNT-009"))  # kids' zip-off pant: not waterproof, no promotion
+    pant = facts(card("TP-PNT-009"))  # kids' zip-off pant: not waterproof, no promotion
     assert not check_copy("Waterproof and ready for puddles.", pant).ok
     assert not check_copy("Big discount today.", pant).ok
-    tent = facts_of(card("TP-TNT-002"))  # a two-person tent
+    tent = facts(card("TP-TNT-002"))  # a two-person tent
     assert not check_copy("三人帐篷，空间宽敞。", tent).ok
     assert not check_copy("A roomy 3-person tent.", tent).ok
     assert check_copy("两人帐篷，适合 2 人。", tent).ok
@@ -157,7 +177,7 @@ def test_claims_the_data_does_not_back_fail():
 
 
 def test_lines_that_stick_to_the_data_pass():
-    jacket = facts_of(card("TP-JKT-001", promotion={"code": None, "title": "Rain Ready Sale",
+    jacket = facts(card("TP-JKT-001", promotion={"code": None, "title": "Rain Ready Sale",
                                                     "summary": "20% off; on jackets; no code needed"}))
     for line in (
         "Waterproof to 20,000 mm with fully taped seams, and it packs into its own chest pocket.",
@@ -240,7 +260,7 @@ def test_the_bandit_favours_the_variant_that_gets_clicked(db):
     rng = random.Random(2024)
     picks = [choose_variant(f"new-{i}", db_path=db, rng=rng, policy="bandit") for i in range(300)]
     assert picks.count("social") / len(picks) > 0.95
-    assert copy_mod.thompson_shares(copy_events.stats(db))["social"] > 0.95
+    assert thompson_shares(copy_events.stats(db), VARIANTS)["social"] > 0.95
 
 
 def test_without_data_the_bandit_explores_every_variant(db):

@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
-from actions.api.sqlite_store import SqliteStore, load_store
-from actions.api.store import ProductQuery, StoreError
+from actions.store.loader import load_store
+from actions.store.sqlite import SqliteStore
+from actions.store.backend import ProductQuery, StoreError
 from tests.conftest import demo_orders
-from tests.stack import STORE_DIR
+from scripts.stack import STORE_DIR
 
 TODAY = date.today()
 

@@ -2,9 +2,10 @@
 
 import pytest
 
-from actions.api.store import OrderItem, normalize_email, normalize_order_id
-from actions.language import detect_language
 from actions.replies import choose_items, parse_quantity, parse_yes_no
+from actions.store.backend import OrderItem
+from shop.identifiers import normalize_email, normalize_order_id
+from shop.language import detect_language
 
 
 @pytest.mark.parametrize(

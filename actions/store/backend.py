@@ -1,36 +1,19 @@
 """The store-backend interface the actions talk to, and the order rules that do not depend on a backend.
 
-A real shop platform (Shopify, WooCommerce, ...) plugs in by implementing `StoreBackend`;
-`SqliteStore` in `sqlite_store.py` is the embedded default over the demo data.
+A real shop platform (Shopify, WooCommerce, ...) plugs in by implementing `StoreBackend` and naming it in the
+STORE_BACKEND setting (`actions/store/chosen.py`); `SqliteStore` in `sqlite.py` is the embedded default over the
+demo data.
 """
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Dict, List, Optional
 
-# No \b: in Chinese text ("订单TP10042到哪了") there is no word boundary around the id.
-ORDER_ID_PATTERN = re.compile(r"(?i)(?<![a-z])TP[\s#-]*(\d{5})(?!\d)|^\s*#?(\d{5})\s*$")
-EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-
 # Order states in which the shopper may still cancel or edit the order.
 OPEN_STATES = ("pending", "paid")
-
-
-def normalize_order_id(text: str) -> Optional[str]:
-    """'tp-10042', '#TP10042' or a bare '10042' -> 'TP10042'; None if it is not an order number."""
-    match = ORDER_ID_PATTERN.search(text or "")
-    if not match:
-        return None
-    return "TP" + (match.group(1) or match.group(2))
-
-
-def normalize_email(text: str) -> Optional[str]:
-    match = EMAIL_PATTERN.search(text or "")
-    return match.group(0).lower() if match else None
 
 
 @dataclass
@@ -102,9 +85,27 @@ class Product:
     in_stock: bool
     popularity: int
     rating: float
+    description_zh: Optional[str] = None
+    attributes: Dict[str, Any] = field(default_factory=dict)  # the catalogue's specs: weight_g, final_sale, ...
+
+    @property
+    def final_sale(self) -> bool:
+        """Sold as final sale: no returns, and coupon codes do not apply."""
+        return bool(self.attributes.get("final_sale"))
 
     def display_name(self, language: str) -> str:
         return self.name_zh if language == "zh" and self.name_zh else self.name
+
+
+@dataclass
+class Customer:
+    """A shopper the store knows by email: a registered customer, or a guest who has ordered."""
+
+    email: str
+    name: Optional[str]
+    language: Optional[str]
+    membership_tier: str  # "none" for guests and customers without a tier
+    first_order_id: Optional[str]  # the customer's earliest order (first-order promotions)
 
 
 @dataclass
@@ -179,6 +180,10 @@ class StoreBackend(ABC):
         """One product with its current price and stock, or None."""
 
     @abstractmethod
+    def customer(self, email: str) -> Optional[Customer]:
+        """The customer with this email (case-insensitive), or None when the store has never seen it."""
+
+    @abstractmethod
     def purchases(self, email: str) -> List[Dict[str, Any]]:
         """What this customer bought: [{product_id, category, brand, color, size}], newest order first."""
 
@@ -193,8 +198,3 @@ class StoreBackend(ABC):
     @abstractmethod
     def forget_profile(self, shopper_id: str) -> bool:
         """Delete everything saved about the shopper; True if there was something."""
-
-
-def format_money(cents: int, currency: str = "USD") -> str:
-    symbol = {"USD": "$"}.get(currency, currency + " ")
-    return f"{symbol}{cents / 100:,.2f}"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from tests.conftest import demo_orders
-from tests.stack import STORE_DIR
+from scripts.stack import STORE_DIR
 
 pytestmark = pytest.mark.stack
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional
 
 import aiohttp
 
-# The ids the service's live view accepts; others (free-form REST sender ids) are simply not watched live.
-WATCHABLE_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
+from shop.identifiers import CONVERSATION_ID
 
 
 class KnowledgeUnavailable(Exception):
@@ -32,12 +30,12 @@ class KnowledgeClient:
         payload: Dict[str, Any] = {"question": question, "history": history or []}
         if lang in ("en", "zh"):
             payload["lang"] = lang
-        if conversation_id and WATCHABLE_ID.fullmatch(conversation_id):
+        if conversation_id and CONVERSATION_ID.fullmatch(conversation_id):
             payload["conversation_id"] = conversation_id
         return await self._post("/answer", payload)
 
     async def recommend(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend.py)."""
+        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend/)."""
         return await self._post("/recommend", request)
 
     async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:

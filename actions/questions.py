@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import config
-from actions.api.knowledge import KnowledgeClient, KnowledgeUnavailable
+from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
 from actions.order_forms import language
 
 HISTORY_TURNS = 2  # earlier user messages sent along, so "and in black?" can be understood

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from tests.stack import MODEL, RASA_BIN, ROOT
+from scripts.stack import MODEL, RASA_BIN, ROOT
 
 
 @pytest.mark.stack

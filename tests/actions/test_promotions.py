@@ -9,10 +9,10 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.api import promotions as rules
-from actions.api.promotions import CartLine, PromotionBook, Shopper
-from actions.api.store import Product
-from tests.stack import STORE_DIR
+from actions.rules import promotions as rules
+from actions.rules.promotions import CartLine, PromotionBook, Shopper
+from actions.store.backend import Product
+from scripts.stack import STORE_DIR
 
 TODAY = date(2025, 6, 1)
 GUEST = Shopper(tier="none", first_order=False)
@@ -267,12 +267,14 @@ def test_action_unknown_code():
 
 @pytest.fixture
 def demo_store(tmp_path, monkeypatch):
-    from actions import order_forms
-    from actions.api.sqlite_store import SqliteStore, load_store
+    from actions import order_forms, promotions
+    from actions.store.loader import load_store
+    from actions.store.sqlite import SqliteStore
 
     load_store(STORE_DIR, tmp_path / "store.db")
     sqlite = SqliteStore(tmp_path / "store.db", STORE_DIR)
     monkeypatch.setattr(order_forms, "store", lambda: sqlite)
+    monkeypatch.setattr(promotions, "store", lambda: sqlite)
     return sqlite
 
 

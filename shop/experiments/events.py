@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, Optional
 
-# The arms of the experiment; actions/copy.py writes one template per variant.
-VARIANTS = ("benefit", "social", "deal")
+from shop.cardcopy.variants import VARIANTS
+
 KINDS = ("impression", "click")
 ELEMENTS = ("card", "button", "link")
 MAX_ID_LENGTH = 128

@@ -14,7 +14,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.api.store import Product, format_money
+from actions.store.backend import Product
+from shop.money import format_money
+from shop.settings import DEFAULT_CURRENCY
 
 # Why a code can't be used; the action picks the response from this.
 EXPIRED = "expired"
@@ -83,6 +85,7 @@ class Promotion:
     usage_limit: Optional[int]
     used: int
     stackable: bool
+    currency: str = DEFAULT_CURRENCY  # the store's: amounts in the rules are in it
 
     def display_title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" and self.title_zh else self.title
@@ -118,7 +121,8 @@ def _cents(amount: Any) -> int:
     return int(round(float(amount or 0) * 100))
 
 
-def parse_promotion(rule: Dict[str, Any], anchor: date) -> Promotion:
+def parse_promotion(rule: Dict[str, Any], anchor: date, currency: str = DEFAULT_CURRENCY) -> Promotion:
+    """One rule of promotions.yml; raises ValueError (or KeyError) for a rule the engine cannot apply."""
     kind = rule["kind"]
     if kind not in ("percent", "amount", "free_shipping"):
         raise ValueError(f"unknown promotion kind {kind!r}")
@@ -138,6 +142,7 @@ def parse_promotion(rule: Dict[str, Any], anchor: date) -> Promotion:
         usage_limit=rule.get("usage_limit"),
         used=int(rule.get("used") or 0),
         stackable=bool(rule.get("stackable", False)),
+        currency=currency,
     )
 
 
@@ -149,10 +154,11 @@ class PromotionBook:
         self._by_code = {p.code: p for p in self.promotions if p.code}
 
     @classmethod
-    def from_file(cls, path: Path, anchor: date) -> "PromotionBook":
-        """Day offsets in the file are counted from `anchor` (the day the rules are loaded)."""
+    def from_file(cls, path: Path, anchor: date, currency: str = DEFAULT_CURRENCY) -> "PromotionBook":
+        """Day offsets in the file are counted from `anchor` (the day the rules are loaded); amounts are in
+        `currency`, the store's."""
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        return cls([parse_promotion(rule, anchor) for rule in data.get("promotions") or []])
+        return cls([parse_promotion(rule, anchor, currency) for rule in data.get("promotions") or []])
 
     def codes(self) -> List[str]:
         return list(self._by_code)
@@ -277,7 +283,7 @@ def amount_text(promotion: Promotion, lang: str) -> str:
     if promotion.kind == "percent":
         return f"立减 {promotion.percent}%" if lang == "zh" else f"{promotion.percent}% off"
     if promotion.kind == "amount":
-        money = format_money(promotion.amount_cents)
+        money = format_money(promotion.amount_cents, promotion.currency)
         return f"立减 {money}" if lang == "zh" else f"{money} off"
     return "标准配送免运费" if lang == "zh" else "free Standard shipping"
 
@@ -301,7 +307,7 @@ def conditions(promotion: Promotion, lang: str) -> List[str]:
         names = category_names(promotion, lang)
         parts.append(f"限{names}" if zh else f"on {names}")
     if promotion.min_subtotal_cents:
-        money = format_money(promotion.min_subtotal_cents)
+        money = format_money(promotion.min_subtotal_cents, promotion.currency)
         parts.append(f"满 {money} 可用" if zh else f"minimum spend {money}")
     if promotion.first_order_only:
         parts.append("仅限首单" if zh else "first order only")

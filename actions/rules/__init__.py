@@ -1,0 +1,1 @@
+"""Store rules the actions apply, read from the operator's files (promotions.yml)."""

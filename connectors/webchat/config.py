@@ -1,0 +1,17 @@
+"""The one place the web chat reads its environment."""
+
+import os
+from pathlib import Path
+
+from shop.settings import StoreSettings, store_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Operator-editable store files: the page shows the store's name from store.yml.
+STORE_DATA_DIR = Path(os.environ.get("STORE_DATA_DIR", PROJECT_ROOT / "data" / "store"))
+# The copy experiment's event store: the page records impressions and clicks; the action server assigns variants.
+COPY_EVENTS_DB = Path(os.environ.get("COPY_EVENTS_DB", PROJECT_ROOT / "data" / "copy_events.db"))
+
+
+def store() -> StoreSettings:
+    """The store's name (and currency) as store.yml says."""
+    return store_settings(STORE_DATA_DIR / "store.yml")

@@ -1,0 +1,1 @@
+"""The copy experiment: its bandit (`bandit`) and its event store (`events`)."""

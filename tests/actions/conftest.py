@@ -1,0 +1,23 @@
+"""Fixtures for the action server's unit tests: a fresh copy of the demo store behind `actions.store.store()`."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions import config
+from actions.store import chosen
+from actions.store.loader import load_store
+from actions.store.sqlite import SqliteStore
+from scripts.stack import STORE_DIR
+
+
+@pytest.fixture
+def fresh_store(tmp_path, monkeypatch) -> SqliteStore:
+    """The demo store loaded into a temporary database and chosen by every action (STORE_DB points at it)."""
+    db = tmp_path / "store.db"
+    load_store(STORE_DIR, db)
+    monkeypatch.setattr(config, "STORE_DB", db)
+    monkeypatch.setattr(config, "STORE_DATA_DIR", STORE_DIR)
+    chosen.store.cache_clear()
+    yield chosen.store()
+    chosen.store.cache_clear()
