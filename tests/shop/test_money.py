@@ -1,6 +1,6 @@
 import pytest
 
-from shop.money import format_amount, format_money
+from shop.money import format_amount, format_money, format_price
 
 
 @pytest.mark.parametrize(
@@ -15,3 +15,12 @@ def test_money_is_shown_in_the_currency_given(cents, currency, shown):
 def test_an_amount_in_whole_units_rounds_to_cents():
     assert format_amount(149.5, "USD") == "$149.50"
     assert format_amount(0.125, "USD") == "$0.12"  # banker's rounding of 12.5 cents, as Python rounds
+
+
+@pytest.mark.parametrize(
+    "amount, currency, lang, shown",
+    [(149.0, "USD", "en", "$149"), (12.5, "USD", "en", "$12.50"), (149.0, "USD", "zh", "149 美元"),
+     (1299.0, "CNY", "zh", "1,299 元"), (80.0, "EUR", "en", "€80"), (10.0, "SEK", "zh", "10 SEK")],
+)
+def test_a_price_in_running_text(amount, currency, lang, shown):
+    assert format_price(amount, currency, lang) == shown
