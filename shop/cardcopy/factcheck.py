@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import List, Tuple
 
 from shop.cardcopy.facts import Facts, as_number, format_value
-from shop.numbers import cn_number, normalise_number
+from shop.numerals import cn_number, normalise_number
 
 @dataclass
 class CopyCheck:

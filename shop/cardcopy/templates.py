@@ -62,7 +62,8 @@ DEFAULT_LEADS = (
 
 
 
-# Profile fields that say what the shopper needs the product for (actions/profile.py keeps "uses", newest first).
+# Profile fields that say what the shopper needs the product for (actions/shopper_profile.py keeps "uses", newest
+# first).
 NEED_KEYS = ("needs", "need", "uses", "use", "activity", "activities", "query", "text")
 
 
