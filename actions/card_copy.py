@@ -85,7 +85,7 @@ def copy_line(variant: str, item: Mapping[str, Any], lang: str, profile: Optiona
 
     `item` is a products-card item ({"id","name","price","currency","url","image","reason", "promotion"?});
     rating and attributes come from the store's record of that product unless the item carries them.
-    `profile` is the shopper profile (actions/profile.py): its stated needs ("uses", "needs", newest first) pick
+    `profile` is the shopper profile (actions/shopper_profile.py): its stated needs ("uses", "needs", newest first) pick
     the attribute a benefit line leads with ("for rainy hikes" -> the waterproof rating).
     A reviewed line from the copy file wins when it still passes `check_copy` against today's data (a price
     may have changed since review); a deal line on a card with a live promotion always comes from the rules.

@@ -20,7 +20,7 @@ from actions.card_copy import choose_variant, copy_line
 from actions.store import store
 from actions.store.backend import Product, ProductQuery
 from actions.order_forms import language
-from actions.profile import for_recommender, identified_email, learn, learn_from_purchases, shopper_id
+from actions.shopper_profile import for_recommender, identified_email, learn, learn_from_purchases, shopper_id
 from actions.promotions import promotion_fields
 from shop.money import format_money
 

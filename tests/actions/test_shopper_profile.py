@@ -1,6 +1,6 @@
 """The shopper profile: what one shopping request teaches, what an order history adds, and how it reads back."""
 
-from actions.profile import describe, learn, learn_from_purchases, mood_trend, sentiment, stated_use
+from actions.shopper_profile import describe, learn, learn_from_purchases, mood_trend, sentiment, stated_use
 
 
 def test_a_request_teaches_sizes_colours_budget_and_use():

@@ -1,6 +1,6 @@
 import pytest
 
-from shop.numbers import cn_number, normalise_number
+from shop.numerals import cn_number, normalise_number
 
 
 @pytest.mark.parametrize(
