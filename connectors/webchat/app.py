@@ -76,7 +76,7 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 async def config_json(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    config = {
+    page = {
         "socketUrl": public_rasa_url(settings["rasa_url"], request.host),
         "socketPath": settings["socketio_path"],
         # Rasa's CORS setup only covers HTTP; a websocket needs none, and skips polling round-trips.
@@ -84,11 +84,12 @@ async def config_json(request: web.Request) -> web.Response:
         "userMessageEvent": "user_uttered",
         "botMessageEvent": "bot_uttered",
         "storeName": {"en": settings["store_name"], "zh": settings["store_name_zh"]},
+        "currency": config.store().currency,  # for prices whose card names no currency
         "languages": ["en", "zh"],
         "maxLength": MAX_MESSAGE_LENGTH,
         "liveAnswers": bool(settings["knowledge_url"]),
     }
-    return web.json_response(config, headers={"Cache-Control": "no-cache"})
+    return web.json_response(page, headers={"Cache-Control": "no-cache"})
 
 
 async def live_answer(request: web.Request) -> web.StreamResponse:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional
 
 from shop.money import format_amount
+from shop.settings import DEFAULT_CURRENCY
 
 
 @dataclass
@@ -63,7 +64,7 @@ def facts_of(item: Mapping[str, Any], record: Optional[Mapping[str, Any]] = None
         id=str(item.get("id") or row.get("id") or ""),
         name=str(item.get("name") or row.get("name") or ""),
         price=as_number(item.get("price", row.get("price"))),
-        currency=str(item.get("currency") or row.get("currency") or "USD"),
+        currency=str(item.get("currency") or row.get("currency") or DEFAULT_CURRENCY),
         rating=rating,
         attributes=attributes,
         promotion=promotion,

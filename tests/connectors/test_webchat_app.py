@@ -41,7 +41,8 @@ def test_config_tells_the_page_where_rasa_is():
     assert config["socketPath"] == "/socket.io"
     assert config["transports"] == ["websocket"]
     assert (config["userMessageEvent"], config["botMessageEvent"]) == ("user_uttered", "bot_uttered")
-    assert config["storeName"] == {"en": "Tidepool Outfitters", "zh": "潮汐户外"}
+    assert config["storeName"] == {"en": "Tidepool Outfitters", "zh": "潮汐户外"}  # from store.yml
+    assert config["currency"] == "USD"
     assert config["maxLength"] == 1000
 
 

@@ -243,7 +243,7 @@
     const n = Number(amount);
     if (amount == null || amount === "" || !Number.isFinite(n)) return str(amount);
     try {
-      return new Intl.NumberFormat(locale(), { style: "currency", currency: currency || "USD" }).format(n);
+      return new Intl.NumberFormat(locale(), { style: "currency", currency: currency || config.currency || "USD" }).format(n);
     } catch (e) {
       return `${n.toFixed(2)} ${str(currency)}`.trim();
     }
