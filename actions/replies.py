@@ -4,6 +4,7 @@ import re
 from typing import List, Optional, Sequence
 
 from actions.store.backend import OrderItem
+from shop.numerals import CN_NUMERAL, cn_number
 
 YES = {
     "yes",
@@ -62,7 +63,6 @@ NO = {
     "保留",
     "先不了",
 }
-CHINESE_DIGITS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 ALL_ITEMS = {"all", "all items", "everything", "全部", "全部商品", "都退", "所有"}
 
 
@@ -80,13 +80,12 @@ def parse_yes_no(text: str) -> Optional[bool]:
 
 
 def parse_quantity(text: str) -> Optional[int]:
+    """The quantity a reply names: '3', '3 please', '三个', '十二' (12), '二十个' (20); None when it names none."""
     match = re.search(r"\d+", text or "")
     if match:
         return int(match.group(0))
-    for char in text or "":
-        if char in CHINESE_DIGITS:
-            return CHINESE_DIGITS[char]
-    return None
+    numeral = re.search(CN_NUMERAL, text or "")
+    return cn_number(numeral.group(0)) if numeral else None
 
 
 def choose_items(text: str, items: Sequence[OrderItem], allow_all: bool = False) -> List[OrderItem]:

@@ -139,16 +139,24 @@ POLICY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 START_RETURN = re.compile(
-    r"\b(i want to|i'd like to|i need to|please|start|help me)\b.*\breturn|\breturn (this|it|my|order)"
+    r"\b(i want to|i'd like to|i need to|please|start|help me)\b.*\breturn"
     r"|我要退|我想退|申请退|帮我退|要退货|办理退",
     re.IGNORECASE,
+)
+# "can I return this?" asks to send something back; "how long do I have to return my boots?" asks about the policy.
+RETURN_THIS = re.compile(r"\breturn (this|it|my|order)", re.IGNORECASE)
+INFORMATION_QUESTION = re.compile(
+    r"^\s*(how|what|when|which|why|where|is there|are there|does|do you)\b", re.IGNORECASE
 )
 
 
 def wants_to_start_return(text: str) -> bool:
+    """True when a returns message asks to send something back (the return form), False for a policy question."""
     if text.startswith("/") or normalize_order_id(text):
         return True  # a button, or a message naming an order
     if START_RETURN.search(text):
+        return True
+    if RETURN_THIS.search(text) and not INFORMATION_QUESTION.search(text):
         return True
     return not POLICY_QUESTION.search(text)
 

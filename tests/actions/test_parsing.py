@@ -96,6 +96,8 @@ def test_item_choice_by_id_number_or_name():
         ("what is your return policy", False),
         ("退款要多久", False),
         ("可以七天无理由退货吗", False),
+        ("can I return this jacket?", True),
+        ("how long do I have to return my boots?", False),
     ],
 )
 def test_returns_messages_are_routed(text, starts):

@@ -1,0 +1,200 @@
+"""Product suggestions (actions/products.py) when the knowledge service is down: the store's own filtered query,
+with names, prices, stock and links read from a fresh demo store; plus the action's pure helpers."""
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import config
+from actions.products import (
+    ActionRecommendProducts,
+    card_item,
+    fallback_reason,
+    mentioned_product,
+    message_hints,
+    parse_budget_cents,
+)
+from actions.store.backend import ProductQuery
+from scripts.stack import STORE_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+RESPONSES = {
+    name for path in (ROOT / "bot" / "domain").glob("*.yml")
+    for name in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {})
+}
+CATALOG = [json.loads(line) for line in (STORE_DIR / "catalog.jsonl").open(encoding="utf-8") if line.strip()]
+
+
+def expected_ids(keep=lambda p: True, variant=lambda v: True, limit=3):
+    """The catalogue file's most popular products with a matching variant in stock: what the fallback must show."""
+    hits = [p for p in CATALOG if keep(p) and any(v.get("stock", 0) > 0 and variant(v) for v in p["variants"])]
+    hits.sort(key=lambda p: (p.get("popularity", 0), p.get("rating") or 0), reverse=True)
+    return [p["id"] for p in hits[:limit]]
+
+
+@pytest.fixture
+def knowledge_down(monkeypatch):
+    monkeypatch.setattr(config, "KNOWLEDGE_URL", "http://127.0.0.1:9")  # a closed port: connection refused
+    monkeypatch.setattr(config, "KNOWLEDGE_TIMEOUT_S", 5.0)
+
+
+def recommend(text="show me something", lang="en", **slots):
+    tracker = Tracker("conv-products", {"language": lang, **slots}, {"text": text, "entities": []}, [], False, None,
+                      {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionRecommendProducts().run(dispatcher, tracker, {}))
+    assert all(m["response"] in RESPONSES for m in dispatcher.messages if m.get("response"))
+    return dispatcher.messages, events
+
+
+def execute(store, sql, *params):
+    with sqlite3.connect(store.db_path) as db:
+        return db.execute(sql, params).fetchall()
+
+
+# --- the fallback path -----------------------------------------------------------------------------------------
+
+
+def test_knowledge_down_suggests_the_most_popular_in_stock_products(fresh_store, knowledge_down):
+    [message], events = recommend("I need a tent", product_category="tents")
+    assert message["response"] == "utter_recommendations" and events == []
+    payload = message["custom"]
+    assert payload["type"] == "products" and "variant" not in payload  # no copy experiment without the service
+    assert [i["id"] for i in payload["items"]] == expected_ids(lambda p: p["category"] == "tents")
+    by_id = {p["id"]: p for p in CATALOG}
+    for item in payload["items"]:
+        seed = by_id[item["id"]]
+        assert (item["name"], item["price"], item["currency"]) == (seed["name"], seed["price"], "USD")
+        assert (item["url"], item["image"], item["rating"]) == (seed["url"], seed["image"], seed["rating"])
+        assert item["reason"] == f"{seed['brand']}, rated {seed['rating']:.1f}★."
+
+
+def test_no_filters_suggest_the_store_wide_favourites(fresh_store, knowledge_down):
+    [message], _ = recommend("any recommendations?")
+    assert [i["id"] for i in message["custom"]["items"]] == expected_ids()
+
+
+def test_cards_show_the_stores_current_price_and_stock(fresh_store, knowledge_down):
+    top = expected_ids(lambda p: p["category"] == "tents", limit=4)
+    execute(fresh_store, "UPDATE products SET price_cents = 29900 WHERE id = ?", top[0])
+    execute(fresh_store, "UPDATE variants SET stock = 0 WHERE product_id = ?", top[1])  # sold out since the load
+    [message], _ = recommend("tents please", product_category="tents")
+    items = message["custom"]["items"]
+    assert [i["id"] for i in items] == [top[0], top[2], top[3]]
+    assert items[0]["price"] == 299.0
+
+
+def test_colour_size_and_budget_filters_all_hold(fresh_store, knowledge_down):
+    slots = {"product_category": "jackets", "color": "yellow", "size": "m", "price": "under $100"}
+    [message], _ = recommend("a yellow jacket in M under $100", **slots)
+    items = message["custom"]["items"]
+    assert items and [i["id"] for i in items] == expected_ids(
+        lambda p: p["category"] == "jackets" and p["price"] <= 100,
+        lambda v: v.get("color") == "yellow" and v.get("size") == "M",
+    )
+    for item in items:
+        assert item["price"] <= 100
+        assert execute(
+            fresh_store,
+            "SELECT count(*) FROM variants WHERE product_id = ? AND color = 'yellow' AND size = 'M' AND stock > 0",
+            item["id"],
+        ) != [(0,)]
+        assert item["reason"].endswith(", in yellow, size m in stock, within your $100.00 budget.")
+
+
+def test_brand_matches_whatever_its_case(fresh_store, knowledge_down):
+    [message], _ = recommend("ridgeline stuff", brand="ridgeline")
+    assert [i["id"] for i in message["custom"]["items"]] == expected_ids(lambda p: p["brand"] == "Ridgeline")
+
+
+def test_nothing_matching_says_so_without_cards(fresh_store, knowledge_down):
+    [message], events = recommend("a tent under $10", product_category="tents", price="$10")
+    assert message["response"] == "utter_no_recommendations" and message["custom"] == {}
+    assert events == []
+
+
+def test_fallback_in_chinese_uses_chinese_names_and_reasons(fresh_store, knowledge_down):
+    [message], _ = recommend("推荐帐篷", lang="zh", product_category="tents", price="400块")
+    items = message["custom"]["items"]
+    by_id = {p["id"]: p for p in CATALOG}
+    assert items and all(i["name"] == by_id[i["id"]]["name_zh"] for i in items)
+    first = by_id[items[0]["id"]]
+    assert items[0]["reason"] == f"{first['brand']}，评分 {first['rating']:.1f}★，在 $400.00 预算内。"
+
+
+def test_knowledge_down_leaves_the_saved_profile_alone(fresh_store, knowledge_down):
+    fresh_store.save_profile("conv-products", {"categories": ["jackets"]})
+    recommend("a tent", product_category="tents")
+    assert fresh_store.profile("conv-products") == {"categories": ["jackets"]}
+
+
+# --- cards and helpers ---------------------------------------------------------------------------------------
+
+
+def test_cards_carry_a_promotion_except_on_final_sale_items(fresh_store):
+    tent = card_item(fresh_store.product("TP-TNT-002"), "why", "en")
+    assert tent["promotion"]["code"] == "TIDE15"  # 15% off tents over $150
+    final_sale = fresh_store.product("TP-TNT-011")
+    assert final_sale.final_sale and "promotion" not in card_item(final_sale, "why", "en")
+
+
+@pytest.mark.parametrize(
+    "text, cents",
+    [("$100", 10000), ("under 80 dollars", 8000), ("100块", 10000), ("1,299.50", 129950), ("cheap", None),
+     (None, None)],
+)
+def test_budgets_are_read_in_cents(text, cents):
+    assert parse_budget_cents(text) == cents
+
+
+def test_a_product_named_by_id_is_found_in_any_case(fresh_store):
+    assert mentioned_product("anything similar to tp-jkt-001?").id == "TP-JKT-001"
+    assert mentioned_product("like TP-XXX-999 but cheaper") is None
+    assert mentioned_product("a 2-person tent") is None
+
+
+def test_only_this_messages_filter_entities_are_hints():
+    tracker = Tracker("t", {}, {"text": "", "entities": [
+        {"entity": "product_category", "value": "jackets"},
+        {"entity": "color", "value": "navy"},
+        {"entity": "size", "value": ""},
+        {"entity": "order_id", "value": "TP10042"},
+        {"entity": "price", "value": 80},
+    ]}, [], False, None, {}, "action_listen")
+    assert message_hints(tracker) == {"category": "jackets", "color": "navy", "price": "80"}
+
+
+def test_fallback_reason_states_only_the_products_facts_and_the_filters(fresh_store):
+    jacket = fresh_store.product("TP-JKT-001")
+    assert fallback_reason(jacket, ProductQuery(), "en") == "Tidepool, rated 4.7★."
+    query = ProductQuery(color="navy", size="L", max_price_cents=15000)
+    assert fallback_reason(jacket, query, "en") == (
+        "Tidepool, rated 4.7★, in navy, size L in stock, within your $150.00 budget.")
+    assert fallback_reason(jacket, query, "zh") == "Tidepool，评分 4.7★，有navy，尺码 L 有货，在 $150.00 预算内。"
+
+
+@pytest.mark.parametrize(
+    "result, mode, expected",
+    [
+        ({"anchor": {"name": "Harbor Shell", "in_stock": False, "size": "M"}}, "similar",
+         {"response": "utter_recommendations_out_of_stock", "name": "Harbor Shell", "size_note": " in size M"}),
+        ({"anchor": {"name": "Harbor Shell", "in_stock": False}}, "search",
+         {"response": "utter_recommendations_out_of_stock", "name": "Harbor Shell", "size_note": ""}),
+        ({"anchor": {"name": "Harbor Shell", "in_stock": False}}, "complements",
+         {"response": "utter_recommendations_complements", "name": "Harbor Shell"}),
+        ({"anchor": {"name": "Harbor Shell", "in_stock": True}}, "similar",
+         {"response": "utter_recommendations_similar", "name": "Harbor Shell"}),
+        ({"message": "Nothing in red; here it is in blue."}, "search", {"text": "Nothing in red; here it is in blue."}),
+        ({}, "search", {"response": "utter_recommendations"}),
+    ],
+)
+def test_intro_line_says_what_happened_to_the_request(result, mode, expected):
+    assert ActionRecommendProducts.intro(result, mode, "en") == expected
+    if "response" in expected:
+        assert expected["response"] in RESPONSES
