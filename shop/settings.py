@@ -13,6 +13,8 @@ DEFAULT_CURRENCY = "USD"
 
 @dataclass(frozen=True)
 class StoreSettings:
+    """What every service shows of the store: its name in English and Chinese, and the currency of its prices."""
+
     name: str
     name_zh: str
     currency: str

@@ -13,6 +13,8 @@ from shop.numerals import cn_number, normalise_number
 
 @dataclass
 class CopyCheck:
+    """The verdict on one line: ok, or the problems that say which claim the data does not back."""
+
     ok: bool
     problems: List[str]
 

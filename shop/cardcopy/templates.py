@@ -79,6 +79,8 @@ def profile_needs(profile: Optional[Mapping[str, Any]]) -> List[str]:
 
 
 def usable(key: str, value: Any) -> bool:
+    """Whether an attribute's value can lead a line: a true flag, a non-empty text, or a number (0 only for
+    temperatures)."""
     if key in ("waterproof", "insulated"):
         return value is True
     if key in ("material", "battery", "ip_rating"):

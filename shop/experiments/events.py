@@ -103,6 +103,7 @@ def assign(db_path: Path, conversation_id: str, variant: str, policy: str) -> st
 
 
 def assigned_variant(db_path: Path, conversation_id: str) -> Optional[str]:
+    """The variant this conversation was given, or None (also when the event store does not exist yet)."""
     if not Path(db_path).exists():
         return None
     with connect(db_path) as db:
