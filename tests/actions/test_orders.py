@@ -1,11 +1,8 @@
 """Order self-service actions (actions/orders.py, actions/order_forms.py) run directly over a fresh demo store."""
 
 import asyncio
-from pathlib import Path
 
 import pytest
-import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_forms import MAX_VERIFY_FAILURES, TASK_SLOTS
@@ -19,16 +16,10 @@ from actions.orders import (
     ValidateChangeOrderForm,
     ValidateOrderTrackingForm,
 )
-from scripts.stack import STORE_DIR
+from tests.actions.helpers import ORDERS, STORE_FACTS, run_action, tracker
 from tests.conftest import demo_orders
 
-ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = {
-    name for path in (ROOT / "bot" / "domain").glob("*.yml")
-    for name in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {})
-}
-STATUSES = yaml.safe_load((STORE_DIR / "store.yml").read_text(encoding="utf-8"))["orders"]["statuses"]
-ORDERS = {o["id"]: o for o in demo_orders()}
+STATUSES = STORE_FACTS["orders"]["statuses"]
 
 SHIPPED = "TP10042"  # lena.novak, 4 lines, in transit
 PAID = "TP10051"  # claire.dubois, 4 lines
@@ -44,20 +35,12 @@ def first_with_status(status):
     return next(o for o in demo_orders() if o["status"] == status)
 
 
-def tracker(slots, text="", events=None):
-    return Tracker("conv-orders", dict(slots), {"text": text, "entities": []}, events or [], False, None, {},
-                   "action_listen")
-
-
 def for_order(order_id, email=None, **slots):
     return {"language": "en", "order_id": order_id, "email": email or email_of(order_id), **slots}
 
 
 def run(action, slots, text=""):
-    dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker(slots, text), {})
-    assert all(m["response"] in RESPONSES for m in dispatcher.messages if m.get("response"))
-    return dispatcher.messages, events
+    return run_action(action, slots, text, sender="conv-orders")
 
 
 def slot_values(events):
@@ -94,7 +77,7 @@ def test_form_verification_counts_failures_and_gives_up(fresh_store):
         slots = {"order_id": SHIPPED, "email": email, "verify_failures": failures}
         events = [{"event": "user", "text": email}, {"event": "slot", "name": "email", "value": email}]
         dispatcher = CollectingDispatcher()
-        result = asyncio.run(form.get_validation_events(dispatcher, tracker(slots, email, events), {}))
+        result = asyncio.run(form.get_validation_events(dispatcher, tracker(slots, email, events=events), {}))
         return [m["response"] for m in dispatcher.messages], slot_values(result)
 
     responses, slots = submit("wrong@example.com", 0)

@@ -1,15 +1,10 @@
 """Product suggestions (actions/products.py) when the knowledge service is down: the store's own filtered query,
 with names, prices, stock and links read from a fresh demo store; plus the action's pure helpers."""
 
-import asyncio
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config
 from actions.products import (
@@ -22,12 +17,8 @@ from actions.products import (
 )
 from actions.store.backend import ProductQuery
 from scripts.stack import STORE_DIR
+from tests.actions.helpers import RESPONSES, db_rows, run_action
 
-ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = {
-    name for path in (ROOT / "bot" / "domain").glob("*.yml")
-    for name in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {})
-}
 CATALOG = [json.loads(line) for line in (STORE_DIR / "catalog.jsonl").open(encoding="utf-8") if line.strip()]
 
 
@@ -45,17 +36,7 @@ def knowledge_down(monkeypatch):
 
 
 def recommend(text="show me something", lang="en", **slots):
-    tracker = Tracker("conv-products", {"language": lang, **slots}, {"text": text, "entities": []}, [], False, None,
-                      {}, "action_listen")
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionRecommendProducts().run(dispatcher, tracker, {}))
-    assert all(m["response"] in RESPONSES for m in dispatcher.messages if m.get("response"))
-    return dispatcher.messages, events
-
-
-def execute(store, sql, *params):
-    with sqlite3.connect(store.db_path) as db:
-        return db.execute(sql, params).fetchall()
+    return run_action(ActionRecommendProducts(), {"language": lang, **slots}, text, sender="conv-products")
 
 
 # --- the fallback path -----------------------------------------------------------------------------------------
@@ -82,8 +63,8 @@ def test_no_filters_suggest_the_store_wide_favourites(fresh_store, knowledge_dow
 
 def test_cards_show_the_stores_current_price_and_stock(fresh_store, knowledge_down):
     top = expected_ids(lambda p: p["category"] == "tents", limit=4)
-    execute(fresh_store, "UPDATE products SET price_cents = 29900 WHERE id = ?", top[0])
-    execute(fresh_store, "UPDATE variants SET stock = 0 WHERE product_id = ?", top[1])  # sold out since the load
+    db_rows(fresh_store, "UPDATE products SET price_cents = 29900 WHERE id = ?", top[0])
+    db_rows(fresh_store, "UPDATE variants SET stock = 0 WHERE product_id = ?", top[1])  # sold out since the load
     [message], _ = recommend("tents please", product_category="tents")
     items = message["custom"]["items"]
     assert [i["id"] for i in items] == [top[0], top[2], top[3]]
@@ -100,7 +81,7 @@ def test_colour_size_and_budget_filters_all_hold(fresh_store, knowledge_down):
     )
     for item in items:
         assert item["price"] <= 100
-        assert execute(
+        assert db_rows(
             fresh_store,
             "SELECT count(*) FROM variants WHERE product_id = ? AND color = 'yellow' AND size = 'M' AND stock > 0",
             item["id"],

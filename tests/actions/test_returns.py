@@ -3,11 +3,8 @@
 import asyncio
 import sqlite3
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-import yaml
-from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -19,16 +16,9 @@ from actions.returns import (
     ValidateReturnForm,
     wants_to_start_return,
 )
-from scripts.stack import STORE_DIR
-from tests.conftest import demo_orders
+from tests.actions.helpers import ORDERS, STORE_FACTS, db_rows, run_action, tracker
 
-ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = {
-    name for path in (ROOT / "bot" / "domain").glob("*.yml")
-    for name in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {})
-}
-RETURNS = yaml.safe_load((STORE_DIR / "store.yml").read_text(encoding="utf-8"))["returns"]
-ORDERS = {o["id"]: o for o in demo_orders()}
+RETURNS = STORE_FACTS["returns"]
 
 TWO_ITEMS = "TP10017"  # delivered 20 days ago: sleeping bag + 2 bottles
 ONE_ITEM = "TP10023"  # delivered 25 days ago: boots
@@ -40,21 +30,12 @@ RETURNED = "TP10005"
 SHIPPED = "TP10042"
 
 
-def tracker(slots, text=""):
-    return Tracker("conv-returns", dict(slots), {"text": text, "entities": []}, [], False, None, {}, "action_listen")
-
-
 def for_order(order_id, **slots):
     return {"language": "en", "order_id": order_id, "email": ORDERS[order_id]["email"], **slots}
 
 
 def run(action, slots, text=""):
-    dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker(slots, text), {})
-    if asyncio.iscoroutine(events):
-        events = asyncio.run(events)
-    assert all(m["response"] in RESPONSES for m in dispatcher.messages if m.get("response"))
-    return dispatcher.messages, events
+    return run_action(action, slots, text, sender="conv-returns")
 
 
 def validate(slot, value, slots):
@@ -65,11 +46,6 @@ def validate(slot, value, slots):
 
 def required(slots):
     return asyncio.run(ValidateReturnForm().required_slots([], CollectingDispatcher(), tracker(slots), {}))
-
-
-def db_rows(store, sql, *params):
-    with sqlite3.connect(store.db_path) as db:
-        return db.execute(sql, params).fetchall()
 
 
 def set_delivered_days_ago(store, order_id, days):

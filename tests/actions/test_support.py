@@ -3,31 +3,19 @@
 import re
 import sqlite3
 from datetime import date
-from pathlib import Path
 
 import pytest
-import yaml
-from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
 from actions.support import MAX_TICKET_TEXT, ActionRecordComplaint, ActionRequestHuman
-from scripts.stack import STORE_DIR
+from tests.actions.helpers import STORE_FACTS, run_action
 
-ROOT = Path(__file__).resolve().parents[2]
-RESPONSES = {
-    name for path in (ROOT / "bot" / "domain").glob("*.yml")
-    for name in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("responses", {})
-}
-CONTACT = yaml.safe_load((STORE_DIR / "store.yml").read_text(encoding="utf-8"))["contact"]
+CONTACT = STORE_FACTS["contact"]
 
 
 def run(action, text, sender="conv-support", **slots):
-    tracker = Tracker(sender, slots, {"text": text, "entities": []} if text is not None else {}, [], False, None, {},
-                      "action_listen")
-    dispatcher = CollectingDispatcher()
-    events = action.run(dispatcher, tracker, {})
-    [message] = dispatcher.messages
-    assert message["response"] in RESPONSES
+    messages, events = run_action(action, slots, text, sender=sender)
+    [message] = messages
+    assert message.get("response")
     return message, events
 
 
