@@ -15,5 +15,6 @@ class ValidateSlotMappings(ValidationAction):
     def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """Sets `language` to this message's language; a message with no clear language keeps the previous one."""
         language = detect_language(tracker.latest_message.get("text") or "")
         return {"language": language} if language else {}

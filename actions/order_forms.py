@@ -42,6 +42,7 @@ def verified_order(tracker: Tracker) -> Optional[Order]:
 
 
 def language(tracker: Tracker) -> str:
+    """The conversation's `language` slot, "en" until a message shows otherwise."""
     return tracker.get_slot("language") or "en"
 
 
@@ -80,6 +81,7 @@ def order_card(order: Order, lang: str) -> Dict[str, Any]:
 
 
 def order_total(order: Order) -> str:
+    """The order's total as the shopper reads it, in the order's currency: '$129.00'."""
     return format_money(order.total_cents, order.currency)
 
 
@@ -95,6 +97,7 @@ def reply_unverified(dispatcher: CollectingDispatcher) -> List[EventType]:
 
 
 def today() -> date:
+    """Today's date, for return windows and promotion dates (one place for tests to patch)."""
     return date.today()
 
 

@@ -30,11 +30,18 @@ def utter_order_locked(dispatcher: CollectingDispatcher, order: Order) -> None:
 
 
 class ValidateOrderTrackingForm(OrderFormValidation):
+    """Tracking needs only the order number and the email on it (checked as a pair, never saying which was wrong)."""
+
     def name(self) -> Text:
         return "validate_order_tracking_form"
 
 
 class ActionShowOrder(Action):
+    """Shows a verified order: `utter_order_status_<status>` with carrier, tracking number and dates, and an order card.
+
+    Without a matching order id + email it replies utter_verification_failed and clears both slots.
+    """
+
     def name(self) -> Text:
         return "action_show_order"
 
@@ -55,6 +62,8 @@ class ActionShowOrder(Action):
 
 
 class ValidateCancelOrderForm(OrderFormValidation):
+    """Asks `confirm_cancel` only while the order is still open; a shipped or closed order skips to the action."""
+
     def name(self) -> Text:
         return "validate_cancel_order_form"
 
@@ -64,6 +73,7 @@ class ValidateCancelOrderForm(OrderFormValidation):
     def validate_confirm_cancel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """Stores "yes" or "no" (strings); anything that isn't a clear yes/no is asked again."""
         answer = parse_yes_no(str(value))
         if answer is None:
             dispatcher.utter_message(response="utter_please_answer_yes_no")
@@ -88,6 +98,12 @@ class ActionAskConfirmCancel(Action):
 
 
 class ActionCancelOrder(Action):
+    """Cancels a verified open order only after an explicit yes; a "no" keeps it (utter_cancel_kept).
+
+    A shipped, delivered, cancelled or returned order gets `utter_order_locked_<status>`, also when it changed state
+    after the form checked it. The card shows the order as the store returns it after cancelling.
+    """
+
     def name(self) -> Text:
         return "action_cancel_order"
 
@@ -115,6 +131,11 @@ class ActionCancelOrder(Action):
 
 
 class ValidateChangeOrderForm(OrderFormValidation):
+    """Asks what to change, then the new address, or the item (only if the order has several) and its new quantity.
+
+    Asks nothing beyond the order id and email once the order is no longer open.
+    """
+
     def name(self) -> Text:
         return "validate_change_order_form"
 
@@ -143,6 +164,7 @@ class ValidateChangeOrderForm(OrderFormValidation):
     def validate_new_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """Whitespace collapsed; 8-300 characters with at least one digit, else asked again."""
         address = " ".join(str(value).split())
         # A deliverable address has a house/street number and more than a few characters.
         if not 8 <= len(address) <= 300 or not any(char.isdigit() for char in address):
@@ -153,6 +175,7 @@ class ValidateChangeOrderForm(OrderFormValidation):
     def validate_change_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """The reply must pick exactly one of the order's items; the slot holds its product id."""
         order = verified_order(tracker)
         chosen = choose_items(str(value), order.items) if order else []
         if len(chosen) != 1:
@@ -163,6 +186,7 @@ class ValidateChangeOrderForm(OrderFormValidation):
     def validate_new_quantity(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """1 to 10 (digits or Chinese numerals), stored as a string; anything else is asked again."""
         quantity = parse_quantity(str(value))
         if quantity is None or not 1 <= quantity <= 10:
             dispatcher.utter_message(response="utter_invalid_quantity")
@@ -188,6 +212,13 @@ class ActionAskChangeItem(Action):
 
 
 class ActionChangeOrder(Action):
+    """Changes a verified open order's shipping address or one item's quantity (utter_change_done_address /
+    utter_change_done_quantity).
+
+    The card, and the item and new total of a quantity change, come from the order the store returns after the
+    change. A closed order, or one that shipped meanwhile, is left as it is and gets `utter_order_locked_<status>`.
+    """
+
     def name(self) -> Text:
         return "action_change_order"
 

@@ -88,6 +88,13 @@ def card_item(product: Product, reason: str, lang: str) -> Dict[str, Any]:
 
 
 class ActionRecommendProducts(Action):
+    """Suggests up to 3 products as a `products` card: the knowledge service picks them, the store's price and stock
+    win (out-of-stock ones are dropped), and each card gets any running promotion and the conversation's copy line.
+
+    Keeps the request in `shopping_request` across follow-ups and saves what it learns to the shopper profile. With
+    the knowledge service down it falls back to a filtered store query (`from_store_only`), without copy lines.
+    """
+
     def name(self) -> Text:
         return "action_recommend_products"
 

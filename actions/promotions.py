@@ -1,6 +1,6 @@
 """Promotions and coupons: "any deals?", "is SAVE10 still valid?", and deals on recommended products.
 
-Every code, value and condition the bot states comes from the rules in promotions.yml (actions/api/promotions.py).
+Every code, value and condition the bot states comes from the rules in promotions.yml (actions/rules/promotions.py).
 A message that asks for another discount ("make it 90%", "code FREE100") gets only what the rules say.
 With an identified order (order_id + email slots) codes are checked against that order's items and shopper.
 """
@@ -66,6 +66,7 @@ def promotion_fields(product: Product, lang: str) -> Dict[str, Any]:
 
 
 def listing_item(promotion: rules.Promotion, lang: str) -> Dict[str, Any]:
+    """One entry of the `promotions` card: code, title, summary and last day, all from the rule."""
     return {
         "code": promotion.code,
         "title": promotion.display_title(lang),
@@ -75,12 +76,13 @@ def listing_item(promotion: rules.Promotion, lang: str) -> Dict[str, Any]:
 
 
 def listing_line(promotion: rules.Promotion, lang: str) -> str:
-    # Plain-text fallback for channels that don't render the card; words come from the rule.
+    """The plain-text line for channels that don't render the card; the words come from the rule."""
     label = promotion.code or promotion.display_title(lang)
     return f"• {label}: {rules.summary(promotion, lang)} ({promotion.ends.isoformat()})"
 
 
 def verdict_vars(verdict: Verdict, code: str, lang: str) -> Dict[str, Any]:
+    """The response variables for a checked code, from the rule and the verdict; only `code` for an unknown code."""
     promotion = verdict.promotion
     if promotion is None:
         return {"code": code}
@@ -99,6 +101,10 @@ def verdict_vars(verdict: Verdict, code: str, lang: str) -> Dict[str, Any]:
 
 
 class ActionPromotions(Action):
+    """Answers "any deals?" and "is SAVE10 valid?" from the rules only; a discount the shopper names ("50% off")
+    gets utter_promotions_rules_only. Checks up to 3 codes from the message (against the verified order's items and
+    shopper when there is one); without a code, lists the running promotions."""
+
     def name(self) -> Text:
         return "action_promotions"
 
@@ -122,6 +128,7 @@ class ActionPromotions(Action):
     def check_code(
         dispatcher: CollectingDispatcher, book: PromotionBook, code: str, order: Optional[Order], lang: str
     ) -> None:
+        """utter_code_valid, utter_code_valid_for_order, or `utter_code_invalid_<reason>` for one code."""
         if order is None:
             verdict = book.validate(code, None, None, today())
         else:
@@ -138,6 +145,8 @@ class ActionPromotions(Action):
     def list_promotions(
         dispatcher: CollectingDispatcher, book: PromotionBook, order: Optional[Order], lang: str
     ) -> None:
+        """The running promotions (utter_promotions_running and a `promotions` card), the order's best deal named
+        first; utter_promotions_none when nothing runs."""
         running = book.running(today())
         if not running:
             dispatcher.utter_message(response="utter_promotions_none")

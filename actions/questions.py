@@ -28,6 +28,10 @@ def _history(tracker: Tracker) -> List[Dict[str, str]]:
 
 
 class ActionAnswerQuestion(Action):
+    """Answers a product or policy question with the knowledge service's grounded answer and an `answer` payload
+    (citations, groundedness). When the service is down it replies utter_knowledge_unavailable and invents nothing.
+    """
+
     def name(self) -> Text:
         return "action_answer_question"
 

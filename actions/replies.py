@@ -71,6 +71,7 @@ def _clean(text: str) -> str:
 
 
 def parse_yes_no(text: str) -> Optional[bool]:
+    """True / False for a whole-reply yes or no ('ok', '好的', 'keep it', '算了'); None for anything else."""
     cleaned = _clean(text)
     if cleaned in YES:
         return True

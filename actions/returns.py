@@ -25,14 +25,18 @@ from shop.identifiers import normalize_order_id
 
 
 def window_days() -> int:
+    """The store's return window in days (`returns.window_days` of the store info)."""
     return int(store().store_info()["returns"]["window_days"])
 
 
 def returnable(order: Order) -> List[OrderItem]:
+    """The order's items that can be sent back today: delivered, inside the window, not final sale or returned."""
     return order.returnable_items(window_days(), today())
 
 
 class ValidateReturnForm(OrderFormValidation):
+    """Asks which item (only when more than one is returnable) and why; asks nothing more when none is returnable."""
+
     def name(self) -> Text:
         return "validate_return_form"
 
@@ -45,6 +49,7 @@ class ValidateReturnForm(OrderFormValidation):
     def validate_return_item(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """One returnable item (id, list number or name) or "all"; the slot holds product ids, comma-separated."""
         order = verified_order(tracker)
         chosen = choose_items(str(value), returnable(order), allow_all=True) if order else []
         if not chosen:
@@ -55,11 +60,14 @@ class ValidateReturnForm(OrderFormValidation):
     def validate_return_reason(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
+        """Any text, whitespace collapsed and cut to 500 characters."""
         reason = " ".join(str(value).split())[:500]
         return {"return_reason": reason or None}
 
 
 class ActionAskReturnItem(Action):
+    """Offers only the order's returnable items as buttons, plus an "All items" button."""
+
     def name(self) -> Text:
         return "action_ask_return_item"
 
@@ -76,6 +84,12 @@ class ActionAskReturnItem(Action):
 
 
 class ActionCreateReturn(Action):
+    """Opens a return for the chosen items and replies utter_return_created with a `return` card and refund time.
+
+    Otherwise it says why not: already returned, not delivered, window passed (with the delivery date), or
+    nothing eligible (final sale or already returned), which is also the reply when the store refuses the items.
+    """
+
     def name(self) -> Text:
         return "action_create_return"
 
@@ -162,6 +176,9 @@ def wants_to_start_return(text: str) -> bool:
 
 
 class ActionRouteReturns(Action):
+    """Sends a returns message to the return form when it asks to send something back, and answers a policy
+    question through ActionAnswerQuestion instead (see `wants_to_start_return`)."""
+
     def name(self) -> Text:
         return "action_route_returns"
 

@@ -99,6 +99,7 @@ def for_recommender(profile: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def describe(profile: Dict[str, Any], lang: str) -> str:
+    """The profile in words for the shopper ("you looked at jackets; size M; budget up to $150.00"); "" if empty."""
     labels, parts = LABELS[lang], []
     sep = "、" if lang == "zh" else ", "
     for key, label in labels.items():
@@ -112,10 +113,14 @@ def describe(profile: Dict[str, Any], lang: str) -> str:
 
 
 def shopper_id(tracker: Tracker) -> Text:
+    """The key a profile is kept under: the conversation's sender id."""
     return tracker.sender_id
 
 
 class ActionShowProfile(Action):
+    """Tells the shopper what is remembered about them (utter_profile_summary plus the stored profile as a `profile`
+    payload), or utter_profile_empty when nothing is."""
+
     def name(self) -> Text:
         return "action_show_profile"
 
@@ -125,7 +130,7 @@ class ActionShowProfile(Action):
         if not summary:
             dispatcher.utter_message(response="utter_profile_empty")
             return []
-        # The JSON is the same view an agent gets (`python -m actions.api.sqlite_store profile --shopper ID`).
+        # The JSON is the same view an agent gets (`python -m actions.store profile --shopper ID`).
         dispatcher.utter_message(
             response="utter_profile_summary", summary=summary, json_message={"type": "profile", "profile": profile}
         )
@@ -133,6 +138,9 @@ class ActionShowProfile(Action):
 
 
 class ActionForgetProfile(Action):
+    """Deletes the shopper's saved profile and clears the current search's filter slots, then confirms
+    (utter_profile_forgotten) whether or not anything was saved."""
+
     def name(self) -> Text:
         return "action_forget_profile"
 

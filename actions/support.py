@@ -24,6 +24,9 @@ def _record(kind: str, tracker: Tracker) -> str:
 
 
 class ActionRecordComplaint(Action):
+    """Records the shopper's message (first 2000 characters, with the order id if one is in the slots) as a complaint
+    ticket, and replies utter_complaint_recorded with the ticket id and a `ticket` payload."""
+
     def name(self) -> Text:
         return "action_record_complaint"
 

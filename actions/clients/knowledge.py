@@ -14,6 +14,8 @@ class KnowledgeUnavailable(Exception):
 
 
 class KnowledgeClient:
+    """Async client for the knowledge service; any failure (unreachable, timeout, non-200) is KnowledgeUnavailable."""
+
     def __init__(self, base_url: str, timeout_s: float = 60.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -35,7 +37,7 @@ class KnowledgeClient:
         return await self._post("/answer", payload)
 
     async def recommend(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend/)."""
+        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend.py)."""
         return await self._post("/recommend", request)
 
     async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:

@@ -54,6 +54,8 @@ KEYWORDS = {"CODE", "CODES", "COUPON", "COUPONS", "PROMO", "PROMOS", "VOUCHER"}
 
 @dataclass(frozen=True)
 class CartLine:
+    """One line of a cart as the rules see it: its category, unit price, quantity and final-sale flag."""
+
     category: str
     price_cents: int
     quantity: int = 1
@@ -70,6 +72,8 @@ class Shopper:
 
 @dataclass(frozen=True)
 class Promotion:
+    """One rule of promotions.yml with its dates resolved; amounts are in cents of `currency`."""
+
     code: Optional[str]  # None for an automatic sale
     title: str
     title_zh: str
@@ -88,21 +92,28 @@ class Promotion:
     currency: str = DEFAULT_CURRENCY  # the store's: amounts in the rules are in it
 
     def display_title(self, lang: str) -> str:
+        """The Chinese title for "zh" when there is one, else the English title."""
         return self.title_zh if lang == "zh" and self.title_zh else self.title
 
     def covers(self, category: str) -> bool:
+        """True when the promotion applies to this category (a promotion without categories covers the store)."""
         return not self.categories or category in self.categories
 
     @property
     def exhausted(self) -> bool:
+        """Its usage limit, if it has one, is used up."""
         return self.usage_limit is not None and self.used >= self.usage_limit
 
     def is_running(self, today: date) -> bool:
+        """Between its first and last day (both included) and not exhausted."""
         return self.starts <= today <= self.ends and not self.exhausted
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """Whether a promotion can be used and, if not, why (`reason`: one of the constants above); `discount_cents` is
+    the saving, 0 when invalid or judged without a cart."""
+
     valid: bool
     reason: str
     discount_cents: int = 0
@@ -161,13 +172,15 @@ class PromotionBook:
         return cls([parse_promotion(rule, anchor, currency) for rule in data.get("promotions") or []])
 
     def codes(self) -> List[str]:
+        """Every code in the rules, upper-case, running or not; automatic sales have none."""
         return list(self._by_code)
 
     def find(self, code: str) -> Optional[Promotion]:
-        # Exact match apart from case and surrounding spaces: never a "close enough" code.
+        """The promotion with exactly this code (case and surrounding spaces aside), never a "close enough" one."""
         return self._by_code.get((code or "").strip().upper())
 
     def running(self, today: date) -> List[Promotion]:
+        """The promotions running today, in the file's order."""
         return [p for p in self.promotions if p.is_running(today)]
 
     def validate(
@@ -196,7 +209,7 @@ class PromotionBook:
     def best_deal(
         self, cart: Iterable[CartLine], shopper: Optional[Shopper], today: date, shipping_cents: int = 0
     ) -> Optional[Verdict]:
-        # Nothing stacks (one code per order), so the best deal is the single biggest saving.
+        """The single biggest saving on this cart, or None: nothing stacks (one code per order)."""
         deals = self.eligible(cart, shopper, today, shipping_cents)
         return deals[0] if deals else None
 
@@ -226,6 +239,7 @@ class PromotionBook:
 
 
 def discount(promotion: Promotion, subtotal_cents: int, shipping_cents: int) -> int:
+    """The saving in cents: a percent of the subtotal, an amount up to the subtotal, or shipping up to the amount."""
     if promotion.kind == "percent":
         return round(subtotal_cents * promotion.percent / 100)
     if promotion.kind == "amount":
@@ -243,6 +257,7 @@ def judge(
     """Check the rules in the order a shopper can act on least to most: dates, usage, who, what."""
 
     def no(reason: str, subtotal: int = 0) -> Verdict:
+        """An invalid verdict for this promotion, for `reason`."""
         return Verdict(False, reason, 0, promotion, subtotal)
 
     if today < promotion.starts:
@@ -273,6 +288,7 @@ def judge(
 
 
 def join_names(names: Sequence[str], lang: str) -> str:
+    """'a', 'a and b', 'a, b and c' in English; '、'-joined in Chinese. `names` must not be empty."""
     if lang == "zh":
         return "、".join(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -295,6 +311,7 @@ def category_names(promotion: Promotion, lang: str) -> str:
 
 
 def tier_names(promotion: Promotion, lang: str) -> str:
+    """'Silver and Gold' / '银卡、金卡'; '' when the promotion is open to every tier."""
     names = [TIER_NAMES.get(t, (t, t))[1 if lang == "zh" else 0] for t in promotion.membership_tiers]
     return join_names(names, lang) if names else ""
 

@@ -13,6 +13,8 @@ from actions.store.sqlite import SqliteStore
 
 
 def main() -> None:
+    """`load`: (re)build the database from the store files and print the row counts; `profile --shopper ID`: print
+    that shopper's saved profile as JSON."""
     parser = argparse.ArgumentParser(prog="python -m actions.store")
     parser.add_argument("command", choices=["load", "profile"], help="load the store files, or print a profile")
     parser.add_argument("--data", type=Path, default=config.STORE_DATA_DIR)

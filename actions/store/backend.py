@@ -18,6 +18,8 @@ OPEN_STATES = ("pending", "paid")
 
 @dataclass
 class OrderItem:
+    """One line of an order: the product as sold, quantity and unit price paid, final-sale and returned flags."""
+
     product_id: str
     name: str
     name_zh: Optional[str]
@@ -29,11 +31,15 @@ class OrderItem:
     returned: bool = False
 
     def display_name(self, language: str) -> str:
+        """The Chinese name for "zh" when there is one, else the English name."""
         return self.name_zh if language == "zh" and self.name_zh else self.name
 
 
 @dataclass
 class Order:
+    """An order as the store has it: state, dates, shipping and payment details, and its lines; money in cents of
+    `currency`."""
+
     id: str
     email: str
     status: str
@@ -65,11 +71,14 @@ class Order:
         return [item for item in self.items if not item.final_sale and not item.returned]
 
     def return_window_passed(self, window_days: int, today: date) -> bool:
+        """True once more than `window_days` days have passed since delivery; False while it isn't delivered."""
         return bool(self.delivered_on) and (today - self.delivered_on).days > window_days
 
 
 @dataclass
 class Product:
+    """A catalogue product with its current price (cents of `currency`), colours, sizes in stock and rating."""
+
     id: str
     name: str
     name_zh: Optional[str]
@@ -94,6 +103,7 @@ class Product:
         return bool(self.attributes.get("final_sale"))
 
     def display_name(self, language: str) -> str:
+        """The Chinese name for "zh" when there is one, else the English name."""
         return self.name_zh if language == "zh" and self.name_zh else self.name
 
 
@@ -110,6 +120,8 @@ class Customer:
 
 @dataclass
 class ReturnRequest:
+    """A return opened for some items of one order, with the shopper's reason and the return's status."""
+
     id: str
     order_id: str
     items: List[OrderItem]

@@ -10,6 +10,8 @@ from connectors.webchat.app import SOCKETIO_JS, init
 
 
 def main(argv=None) -> None:
+    """Serve the web chat page until stopped; options default to RASA_URL / RASA_PORT, WEBCHAT_HOST / WEBCHAT_PORT
+    and KNOWLEDGE_URL / KNOWLEDGE_PORT. Warns, but still serves, when the socket.io client isn't installed."""
     rasa_default = os.environ.get("RASA_URL") or f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}"
     parser = argparse.ArgumentParser(prog="python -m connectors.webchat", description=__doc__)
     parser.add_argument("--host", default=os.environ.get("WEBCHAT_HOST", "127.0.0.1"))

@@ -44,8 +44,10 @@ def public_rasa_url(rasa_url: str, request_host: str | None) -> str:
 
 
 def content_security_policy(socket_url: str) -> str:
-    # Only our own scripts run; the socket may only reach Rasa. Defence in depth against
-    # injected markup: the page never renders bot text as HTML in the first place.
+    """The page's CSP: only our own scripts and styles run, and the page may connect only to itself and Rasa.
+
+    Defence in depth against injected markup: the page never renders bot text as HTML in the first place.
+    """
     origin = urlsplit(socket_url)
     ws_scheme = "wss" if origin.scheme == "https" else "ws"
     return "; ".join(
@@ -63,6 +65,7 @@ def content_security_policy(socket_url: str) -> str:
 
 
 async def index(request: web.Request) -> web.StreamResponse:
+    """The chat page, uncached, with a CSP that lets it reach Rasa at the URL this browser can use."""
     socket_url = public_rasa_url(request.app[SETTINGS]["rasa_url"], request.host)
     return web.FileResponse(
         STATIC_DIR / "index.html",
@@ -75,6 +78,8 @@ async def index(request: web.Request) -> web.StreamResponse:
 
 
 async def config_json(request: web.Request) -> web.Response:
+    """/config.json, uncached: where the page finds Rasa's socket, the store's names and currency, the languages,
+    the longest message allowed, and whether live answers are on."""
     settings = request.app[SETTINGS]
     page = {
         "socketUrl": public_rasa_url(settings["rasa_url"], request.host),
@@ -118,12 +123,14 @@ async def live_answer(request: web.Request) -> web.StreamResponse:
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 "ok" when the socket.io client script is installed, 503 "degraded" when it is missing."""
     ok = SOCKETIO_JS.is_file()
     body = {"status": "ok" if ok else "degraded", "socketio_client": ok}
     return web.json_response(body, status=200 if ok else 503)
 
 
 async def socketio_client(request: web.Request) -> web.StreamResponse:
+    """The installed socket.io client script; 404 saying how to install it when it is missing."""
     if not SOCKETIO_JS.is_file():
         raise web.HTTPNotFound(text="socket.io client missing: run `npm ci --prefix connectors/webchat`")
     return web.FileResponse(SOCKETIO_JS, headers={"Content-Type": "text/javascript; charset=utf-8"})
@@ -134,7 +141,7 @@ def _bad_event(status: int, message: str) -> web.Response:
 
 
 async def post_event(request: web.Request) -> web.Response:
-    """Record a product card impression or click for the copy experiment (actions/copy.py).
+    """Record a product card impression or click for the copy experiment (actions/card_copy.py).
 
     Body: {"conversation_id", "variant", "kind": "impression"|"click", "item_id", "element": "card"|"button"|"link"}
     as JSON (any content type: navigator.sendBeacon sends text/plain). 204 when stored; 400 bad JSON or fields;
@@ -168,6 +175,7 @@ async def post_event(request: web.Request) -> web.Response:
 
 @web.middleware
 async def security_headers(request: web.Request, handler):
+    """Adds nosniff and no-referrer headers to every response a handler returns, unless it set its own."""
     response = await handler(request)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
