@@ -1,8 +1,8 @@
-"""Card copy variants (actions/copy.py), the copy event store, the bandit, the report and the operator's copy CLI."""
+"""Card copy in the action server (actions/card_copy.py): lines from the store's data, the reviewed copy file,
+sticky variants, the bandit and A/B policies; and the operator's copy CLI."""
 
 import json
 import random
-import re
 import sqlite3
 import subprocess
 import sys
@@ -16,33 +16,12 @@ from actions.card_copy import choose_variant, copy_line
 from actions.store.loader import load_store
 from actions.store.sqlite import SqliteStore
 from scripts.stack import STORE_DIR
-from shop.cardcopy import VARIANTS, check_copy, facts_of, template_line
+from shop.cardcopy import VARIANTS, check_copy, facts_of
 from shop.experiments import events as copy_events
-from shop.experiments.bandit import thompson_shares, wilson_interval
-from shop.experiments.events import EventError, NotAssigned
+from shop.experiments.bandit import thompson_shares
+from tests.card_copy_data import CAMP, CAMP_ZH, CATALOG, card, record
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOG = {json.loads(line)["id"]: json.loads(line) for line in (STORE_DIR / "catalog.jsonl").open(encoding="utf-8")}
-CAMP = {"code": "TIDE15", "title": "Camp Season",
-        "summary": "15% off; on tents and sleeping gear; minimum spend $150.00"}
-CAMP_ZH = {"code": "TIDE15", "title": "露营季", "summary": "立减 15%；限帐篷、睡袋睡垫；满 $150.00 可用"}
-
-
-def card(pid, lang="en", promotion=None, **overrides):
-    """A products-card item as actions/products.py builds it (no rating or attributes on the card)."""
-    row = CATALOG[pid]
-    item = {
-        "id": pid, "name": row["name_zh"] if lang == "zh" else row["name"], "price": row["price"], "currency": "USD",
-        "url": row["url"], "image": row["image"], "reason": "Tidepool, rated 4.7★.",
-    }
-    if promotion:
-        item["promotion"] = promotion
-    return {**item, **overrides}
-
-
-def facts(item):
-    """The item's facts as the action server sees them: the card completed from the store's product record."""
-    return facts_of(item, CATALOG.get(item["id"]))
 
 
 @pytest.fixture(scope="module")
@@ -128,64 +107,6 @@ def test_a_variant_without_its_fact_falls_back_to_another():
         copy_line("shouty", bare, "en")
 
 
-def test_every_template_line_passes_the_check_for_the_whole_catalogue():
-    for pid in CATALOG:
-        for lang, promotion in (("en", None), ("en", CAMP), ("zh", None), ("zh", CAMP_ZH)):
-            item = card(pid, lang, promotion)
-            facts = facts_of(item, CATALOG[pid])
-            for variant in VARIANTS:
-                line = template_line(variant, facts, lang, {"uses": ["rain", "warm", "light"]})
-                assert line, (pid, variant, lang)
-                assert check_copy(line, facts).ok, (pid, variant, lang, line, check_copy(line, facts).problems)
-
-
-# ---------- the fact check ----------
-
-
-@pytest.mark.parametrize(
-    "line, problem",
-    [
-        ("Just $99.00.", "price"),  # a made-up price
-        ("仅售 $99.00。", "price"),
-        ("Yours for 99 dollars.", "price"),
-        ("Rated 4.9★ by shoppers.", "rating"),
-        ("买家评分 4.9★。", "rating"),
-        ("Waterproof to 30,000 mm.", "number 30000"),
-        ("20% off this week.", "20%"),
-        ("Save with code SPRING20.", "code SPRING20"),
-        ("Soft merino wool shell.", "material 'merino'"),
-        ("美利奴羊毛面料。", "material 美利奴"),
-        ("Our best-selling rain jacket.", "claim"),
-        ("免运费，今天下单。", "claim"),
-        ("Free shipping on this jacket.", "claim"),
-    ],
-)
-def test_made_up_facts_fail_the_check(line, problem):
-    verdict = check_copy(line, facts(card("TP-JKT-001")))
-    assert not verdict.ok and any(problem in p for p in verdict.problems), verdict.problems
-
-
-def test_claims_the_data_does_not_back_fail():
-    pant = facts(card("TP-PNT-009"))  # kids' zip-off pant: not waterproof, no promotion
-    assert not check_copy("Waterproof and ready for puddles.", pant).ok
-    assert not check_copy("Big discount today.", pant).ok
-    tent = facts(card("TP-TNT-002"))  # a two-person tent
-    assert not check_copy("三人帐篷，空间宽敞。", tent).ok
-    assert not check_copy("A roomy 3-person tent.", tent).ok
-    assert check_copy("两人帐篷，适合 2 人。", tent).ok
-    assert check_copy("Sleeps two, 2-person tent.", tent).ok
-
-
-def test_lines_that_stick_to_the_data_pass():
-    jacket = facts(card("TP-JKT-001", promotion={"code": None, "title": "Rain Ready Sale",
-                                                    "summary": "20% off; on jackets; no code needed"}))
-    for line in (
-        "Waterproof to 20,000 mm with fully taped seams, and it packs into its own chest pocket.",
-        "Rated 4.7 stars; 2.5-layer recycled nylon at $149.00.",
-        "Rain Ready Sale: 20% off, no code needed.",
-        "防水指数 20,000 毫米，M 码重 340 克，采用再生尼龙面料。",
-    ):
-        assert check_copy(line, jacket).ok, (line, check_copy(line, jacket).problems)
 
 
 # ---------- the reviewed copy file ----------
@@ -243,15 +164,6 @@ def test_concurrent_first_calls_agree(db):
     assert len(seen) == 8 and len(set(seen)) == 1
 
 
-def record(db, variant, impressions, clicks):
-    for i in range(impressions):
-        conversation = f"{variant}-{i}"
-        copy_events.record_event(db, conversation, variant, "impression", "TP-JKT-001", "card",
-                                 require_assignment=False)
-        if i < clicks:
-            copy_events.record_event(db, conversation, variant, "click", "TP-JKT-001", "link",
-                                     require_assignment=False)
-
 
 def test_the_bandit_favours_the_variant_that_gets_clicked(db):
     record(db, "benefit", 200, 10)
@@ -293,122 +205,6 @@ def test_an_unwritable_store_still_gives_a_stable_variant(tmp_path):
     first = choose_variant("conv-x", db_path=db)
     assert first in VARIANTS and choose_variant("conv-x", db_path=db) == first
 
-
-# ---------- statistics ----------
-
-
-@pytest.mark.parametrize(
-    "k, n, low, high",
-    [(5, 10, 0.2366, 0.7634), (0, 10, 0.0, 0.2775), (10, 10, 0.7225, 1.0), (50, 1000, 0.0381, 0.0653)],
-)
-def test_wilson_interval(k, n, low, high):
-    got = wilson_interval(k, n)
-    assert got == pytest.approx((low, high), abs=1e-4)
-
-
-def test_wilson_interval_without_trials():
-    assert wilson_interval(0, 0) == (0.0, 0.0)
-
-
-# ---------- the event store ----------
-
-
-@pytest.mark.parametrize(
-    "fields, message",
-    [
-        ({"variant": "shouty"}, "variant must be one of"),
-        ({"kind": "hover"}, "kind must be one of"),
-        ({"element": "image"}, "element must be one of"),
-        ({"kind": "impression", "element": "button"}, "impression is always of the card"),
-        ({"element": None}, "element must be one of"),  # a click says what was clicked
-        ({"conversation_id": ""}, "conversation_id must be a non-empty string"),
-        ({"conversation_id": 42}, "conversation_id must be a non-empty string"),
-        ({"conversation_id": "x" * 129}, "longer than 128"),
-        ({"item_id": "TP\n-1"}, "control characters"),
-        ({"item_id": "x" * 65}, "longer than 64"),
-        ({"ts": "yesterday"}, "ts must be"),
-    ],
-)
-def test_the_event_store_rejects_bad_input(db, fields, message):
-    event = {"conversation_id": "c1", "variant": "social", "kind": "click", "item_id": "TP-JKT-001",
-             "element": "link", **fields}
-    with pytest.raises(EventError, match=message):
-        copy_events.record_event(db, require_assignment=False, **event)
-    assert copy_events.stats(db)["social"]["events"] == 0
-
-
-def test_events_must_match_the_conversations_variant(db):
-    with pytest.raises(NotAssigned):
-        copy_events.record_event(db, "c1", "social", "impression", "TP-JKT-001")
-    copy_events.assign(db, "c1", "social", "ab")
-    other = next(v for v in VARIANTS if v != "social")
-    with pytest.raises(NotAssigned):
-        copy_events.record_event(db, "c1", other, "impression", "TP-JKT-001")
-    copy_events.record_event(db, "c1", "social", "impression", "TP-JKT-001")  # element defaults to the card
-    assert copy_events.stats(db)["social"] == {"impressions": 1, "clicks": 0, "events": 1, "conversations": 1}
-
-
-def test_repeats_do_not_inflate_the_counts(db):
-    copy_events.assign(db, "c1", "deal", "bandit")
-    for _ in range(3):  # a reload re-renders; a shopper clicks twice
-        copy_events.record_event(db, "c1", "deal", "impression", "TP-JKT-001")
-        copy_events.record_event(db, "c1", "deal", "click", "TP-JKT-001", "button")
-    copy_events.record_event(db, "c1", "deal", "impression", "TP-JKT-002")
-    assert copy_events.stats(db)["deal"] == {"impressions": 2, "clicks": 1, "events": 7, "conversations": 1}
-
-
-def test_the_store_uses_wal_for_concurrent_writers(db):
-    copy_events.assign(db, "c1", "deal", "bandit")
-    with sqlite3.connect(db) as con:
-        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-
-    def write(n):
-        for i in range(25):
-            copy_events.record_event(db, "c1", "deal", "impression", f"TP-{n}-{i}")
-
-    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert copy_events.stats(db)["deal"]["impressions"] == 100
-
-
-# ---------- the report ----------
-
-
-def run_report(db, out):
-    script = ROOT / "scripts" / "report_copy.py"
-    return subprocess.run([sys.executable, str(script), "--db", str(db), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120, check=True)
-
-
-def test_the_report_counts_each_variant(db, tmp_path):
-    record(db, "benefit", 40, 4)
-    record(db, "social", 50, 10)
-    for i in range(7):
-        copy_events.assign(db, f"benefit-{i}", "benefit", "bandit")
-    done = run_report(db, tmp_path)
-    report = (tmp_path / "copy-report.md").read_text(encoding="utf-8")
-    assert (tmp_path / "copy-report.png").stat().st_size > 1000
-    row = re.compile(r"^\| (\w+) \| (\d+) \| (\d+) \| (\d+) \| ([\d.]+)% \| (.+?) \| ([\d.]+)% \|$", re.M)
-    rows = {m.group(1): m.groups() for m in row.finditer(report)}
-    assert rows["benefit"][1:5] == ("7", "40", "4", "10.0")
-    assert rows["social"][1:5] == ("0", "50", "10", "20.0")
-    assert rows["deal"][1:5] == ("0", "0", "0", "0.0")
-    low, high = wilson_interval(10, 50)
-    assert rows["social"][5] == f"{low:.1%} – {high:.1%}"
-    assert rows["deal"][5] == "–"
-    assert sum(float(r[6]) for r in rows.values()) == pytest.approx(100, abs=0.2)
-    assert "14 clicks / 90 impressions" in report
-    assert "| social | 0 | 50 | 10 | 20.0% |" in done.stdout
-
-
-def test_the_report_says_so_when_nothing_was_recorded(tmp_path):
-    done = run_report(tmp_path / "missing.db", tmp_path / "out")
-    assert "No copy events recorded yet" in done.stdout
-    assert "No copy events recorded yet" in (tmp_path / "out" / "copy-report.md").read_text(encoding="utf-8")
-    assert not (tmp_path / "out" / "copy-report.png").exists()
 
 
 # ---------- the operator's copy CLI ----------
