@@ -63,7 +63,7 @@ def stated_use(message: str) -> Optional[str]:
 
 
 def learn(profile: Dict[str, Any], request: Dict[str, Any], lang: str, message: str) -> Dict[str, Any]:
-    """The profile after one shopping request (the recommender's request state, knowledge/recommend.py): the
+    """The profile after one shopping request (the recommender's request state, knowledge/recommend/): the
     filters the shopper chose are their stated preferences."""
     p = dict(profile)
     p["categories"] = remember(p.get("categories", []), request.get("category"))

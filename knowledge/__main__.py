@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.catalog and not args.docs:
             parser.error("give --catalog and/or --docs")
         from .ingest import ingest
-        from .store import Index
+        from .index import Index
 
         stats = ingest(Index(args.index), args.catalog, args.docs, args.field_map, args.reset)
         for err in stats["errors"]:
@@ -93,25 +93,25 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(out, ensure_ascii=False), flush=True)
         return 0
     if args.cmd == "fetch-model":
-        from .models import fetch
+        from .llm.models import fetch
 
         fetch(args.model, settings.models_dir)
         return 0
     if args.cmd == "eval":
-        from .evaluate import run_eval
+        from .eval.evaluate import run_eval
 
         return run_eval(settings, args.index, args.questions, args.out, args.limit)
     if args.cmd == "copy":
-        from .copywriter import run_copy
+        from .tools.copywriter import run_copy
 
         return run_copy(settings, args.catalog, args.out, args.field_map, args.limit, args.lang.split(","),
                         args.model_free)
     if args.cmd == "eval-recs":
-        from .evaluate_recs import run_recs_eval
+        from .eval.evaluate_recs import run_recs_eval
 
         return run_recs_eval(args.index, args.requests, args.catalog, args.out)
     if args.cmd == "bench":
-        from .bench import run_bench
+        from .eval.bench import run_bench
 
         return run_bench(settings, args.index, args.out, args.products)
     return 2

@@ -13,8 +13,8 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from .checks import check, cited_numbers, strip_citations
 from .config import Settings
+from .index import Hit, Index
 from .loaders import detect_lang
-from .store import Hit, Index
 from .text import tokenize
 
 REFUSAL = {"en": "I'm sorry, I don't have that information in our store documents.",
@@ -122,11 +122,13 @@ def compress(text: str, query: str, budget: int = SOURCE_CHARS, wrapped: bool = 
 
 
 def format_sources(hits: list[Hit], query: str) -> str:
+    """The numbered, trimmed sources of the prompt."""
     return "\n\n".join(f"[{n}] {compress(h.text, query, wrapped=h.meta.get('kind') != 'product')}"
                        for n, h in enumerate(hits, 1))
 
 
 def citation(hit: Hit) -> dict:
+    """The citation of one retrieved chunk as the API returns it."""
     out = {"source": hit.meta.get("source", ""), "title": hit.meta.get("title", ""), "chunk_id": hit.id}
     if hit.meta.get("url"):
         out["url"] = hit.meta["url"]
@@ -135,6 +137,9 @@ def citation(hit: Hit) -> dict:
 
 @dataclass
 class Answerer:
+    """Answers store questions from the index only: catalogue facts from the data, everything else generated and
+    checked against the retrieved text, with a refusal when the sources do not support an answer."""
+
     index: Index
     model: BaseChatModel
     k: int = CONTEXT_CHUNKS
@@ -155,6 +160,7 @@ class Answerer:
     # ---------- steps ----------
 
     def retrieve(self, question: str, lang: str, k: int | None = None) -> list[Hit]:
+        """The k (default CONTEXT_CHUNKS) best chunks by hybrid search, the asker's language first."""
         return self.index.search(question, k or self.k, lang=lang)
 
     def catalogue_fact(self, question: str, hits: list[Hit], lang: str) -> dict | None:
@@ -245,6 +251,8 @@ class Answerer:
         yield {"type": "final", **self.finish(raw, hits, query, lang)}
 
     def answer(self, question: str, lang: str | None = None, history: list | None = None) -> dict:
+        """The checked answer: {"answer", "citations", "groundedness", "refused"} (plus "problems" when the
+        checks replaced the model's answer), as the last event of `stream`."""
         final = {}
         for event in self.stream(question, lang, history):
             final = event
@@ -253,6 +261,8 @@ class Answerer:
 
 
 def build_answerer(settings: Settings, index_dir: Path | None = None, model: BaseChatModel | None = None) -> Answerer:
+    """An Answerer over the index in `index_dir` (default: the settings'), with `model` or the configured one
+    loaded (slow: seconds to load a local model)."""
     from .llm import build_chat_model
 
     return Answerer(Index(index_dir or settings.index_dir), model or build_chat_model(settings))

@@ -20,7 +20,7 @@ class Settings:
     port: int
     # "llama" (local GGUF via llama-cpp-python), "hf" (local transformers model dir), "openai" (compatible server)
     llm_backend: str
-    # A name from knowledge.models.MODELS, a path to a GGUF file / HF folder, or the served model name.
+    # A name from knowledge.llm.models.MODELS, a path to a GGUF file / HF folder, or the served model name.
     llm_model: str
     openai_base_url: str
     openai_api_key: str

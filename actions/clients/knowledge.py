@@ -37,7 +37,7 @@ class KnowledgeClient:
         return await self._post("/answer", payload)
 
     async def recommend(self, request: Dict[str, Any]) -> Dict[str, Any]:
-        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend.py)."""
+        """{"items", "state", "relaxed", "empty_because", "anchor"} (see knowledge/recommend/)."""
         return await self._post("/recommend", request)
 
     async def _post(self, path: str, payload: Dict[str, Any]) -> Dict[str, Any]:

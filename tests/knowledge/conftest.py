@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 
 from knowledge.config import Settings
+from knowledge.index import Index
 from knowledge.ingest import ingest
-from knowledge.store import Index
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config
-from actions.knowledge import ActionAnswerQuestion
+from actions.questions import ActionAnswerQuestion
 
 
 def tracker(text: str, language: str = "en", earlier: list[str] = ()) -> Tracker:

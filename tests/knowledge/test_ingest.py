@@ -5,14 +5,13 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from knowledge.index import Index
 from knowledge.ingest import ingest
 from knowledge.loaders import parse_field_map
-from knowledge.store import Index
-
-from pathlib import Path
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,9 +11,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
+from knowledge.index import Index
 from knowledge.ingest import ingest
 from knowledge.recommend import Recommender
-from knowledge.store import Index
 
 CATALOG = Path(__file__).resolve().parents[2] / "data" / "store" / "catalog.jsonl"
 IDS = {"TP-JKT-001", "TP-JKT-002", "TP-JKT-003", "TP-JKT-004", "TP-JKT-006", "TP-JKT-007", "TP-JKT-009",

@@ -24,6 +24,8 @@ RRF_K = 60
 
 @dataclass
 class Hit:
+    """One retrieved chunk."""
+
     id: str
     text: str
     meta: dict
@@ -32,7 +34,9 @@ class Hit:
 
 
 class Index:
-    """One process owns this (chromadb is thread-safe, not process-safe)."""
+    """The chunks of a catalogue and documents, searchable by meaning and by words, plus the normalised products
+    (products.json) and a manifest for incremental ingestion, all under one folder. One process owns this
+    (chromadb is thread-safe, not process-safe)."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -68,6 +72,7 @@ class Index:
         self._bm25 = BM25Okapi([self.lexical[i] or ["_"] for i in self._ids]) if self._ids else None
 
     def count(self) -> int:
+        """How many chunks are indexed."""
         return self.col.count()
 
     # ---------- ingestion ----------
@@ -107,6 +112,7 @@ class Index:
                 "total_chunks": self.count()}
 
     def reset(self) -> None:
+        """Drop every chunk, product and manifest entry."""
         self.client.delete_collection(COLLECTION)
         self.col = self.client.get_or_create_collection(
             COLLECTION, embedding_function=E5EmbeddingFunction(), metadata={"hnsw:space": "cosine"})
@@ -117,6 +123,7 @@ class Index:
     # ---------- retrieval ----------
 
     def dense(self, query: str, n: int, products: Collection[str] | None = None) -> list[Hit]:
+        """The n chunks closest in meaning (e5 embeddings, cosine), optionally only those products' chunks."""
         if not self.count() or products is not None and not products:
             return []
         where = {"product_id": {"$in": sorted(products)}} if products is not None else None
@@ -125,6 +132,7 @@ class Index:
                 zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])]
 
     def lexical_search(self, query: str, n: int, products: Collection[str] | None = None) -> list[Hit]:
+        """The n best BM25 matches with a positive score, optionally only those products' chunks."""
         tokens = tokenize(query)
         if not self._bm25 or not tokens:
             return []

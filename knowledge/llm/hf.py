@@ -7,15 +7,16 @@ import threading
 from typing import Any, Iterator
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import PrivateAttr
 
-from .llm import ROLES
+from .chat import StreamingChatModel, chat_messages
 
 
-class ChatTransformers(BaseChatModel):
+class ChatTransformers(StreamingChatModel):
+    """Greedy decoding of a local transformers model folder (local files only: never a model hub)."""
+
     model_path: str
     max_tokens: int = 120
     _model: Any = PrivateAttr(default=None)
@@ -37,9 +38,8 @@ class ChatTransformers(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         from transformers import TextIteratorStreamer
 
-        payload = [{"role": ROLES.get(m.type, "user"), "content": m.content} for m in messages]
-        inputs = self._tokenizer.apply_chat_template(payload, add_generation_prompt=True, return_tensors="pt",
-                                                     return_dict=True)
+        inputs = self._tokenizer.apply_chat_template(chat_messages(messages), add_generation_prompt=True,
+                                                     return_tensors="pt", return_dict=True)
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         worker = threading.Thread(target=self._model.generate, kwargs={
             **inputs, "max_new_tokens": kwargs.get("max_tokens", self.max_tokens), "do_sample": False,
@@ -53,7 +53,3 @@ class ChatTransformers(BaseChatModel):
                 yield chunk
         worker.join()
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        text = "".join(c.text for c in self._stream(messages, stop, run_manager, **kwargs))
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])

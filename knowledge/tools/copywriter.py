@@ -23,8 +23,8 @@ from typing import Any, Iterable
 
 from shop.cardcopy import VARIANTS, Facts, check_copy, facts_of, template_line
 
-from .config import Settings
-from .loaders import normalise_product, parse_field_map, read_catalog
+from ..config import Settings
+from ..loaders import normalise_product, parse_field_map, read_catalog
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
 MAX_LINE_CHARS = 120
@@ -181,7 +181,7 @@ def run_copy(settings: Settings, catalog: Path, out: Path, field_map: str | None
 
     chain = None
     if not model_free:
-        from .llm import build_chat_model
+        from ..llm import build_chat_model
 
         model = build_chat_model(settings)
         chain = _prompt() | model.bind(max_tokens=max(settings.max_answer_tokens, 280))

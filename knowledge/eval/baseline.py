@@ -12,7 +12,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnablePassthrough
 
-from .store import Index
+from ..index import Index
 
 NAIVE_PROMPT = ChatPromptTemplate.from_messages([
     ("system", "You are a helpful assistant for an online store. Use the following pieces of retrieved context to "

