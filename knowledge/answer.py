@@ -11,10 +11,11 @@ from typing import Iterator
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
+from shop.language import document_language
+
 from .checks import check, cited_numbers, strip_citations
 from .config import Settings
 from .index import Hit, Index
-from .loaders import detect_lang
 from .text import tokenize
 
 REFUSAL = {"en": "I'm sorry, I don't have that information in our store documents.",
@@ -228,7 +229,7 @@ class Answerer:
         """Yields {"type": "token", "text"} while generating, then {"type": "final", ...answer object}.
         The final answer is the checked one: it may differ from the streamed tokens (then it is a refusal)."""
         question = clean(question)
-        lang = lang if lang in REFUSAL else detect_lang(question)
+        lang = lang if lang in REFUSAL else document_language(question)
         earlier = previous_question(question, history or [])
         query = f"{earlier} {question}" if earlier else question  # the standalone form retrieval sees
         hits = self.retrieve(query, lang)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from shop.numerals import normalise_number
+
 from .text import tokenize
 
 CITATION = re.compile(r"\s*[\[【]\s*\d+(?:\s*[,，]\s*\d+)*\s*[\]】]")
@@ -49,8 +51,7 @@ def cited_numbers(text: str) -> list[int]:
 
 def _numbers(text: str) -> set[str]:
     text = text.lower()
-    found = {n.replace(",", "").rstrip("0").rstrip(".") if "." in n.replace(",", "") else n.replace(",", "")
-             for n in NUMBER.findall(text)}
+    found = {normalise_number(n) for n in NUMBER.findall(text)}
     for word, digit in NUMBER_WORDS.items():
         if re.search(rf"\b{word}\b" if word.isascii() else re.escape(word), text):
             found.add(digit)

@@ -5,12 +5,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from shop.settings import StoreSettings, store_settings
+
 # Never let any library reach a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "qwen2.5-1.5b"
+# The store's name and currency (its store.yml), for catalogues that do not name a currency and for copy prompts.
+STORE: StoreSettings = store_settings(Path(os.environ.get("STORE_DATA_DIR", ROOT / "data" / "store")) / "store.yml")
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,15 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from shop.language import document_language
+
+from .config import STORE
+
 MAX_CHARS = 700  # about 150-250 tokens: small chunks keep the prompt (and time to first token) short
 PRODUCT_FIELDS = ("id", "name", "description", "category", "brand", "price", "currency", "attributes", "url",
                   "language", "image")
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
 CHUNKING_VERSION = "1"  # bump when chunk text changes, so re-ingest re-embeds everything once
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def detect_lang(text: str) -> str:
-    return "zh" if len(CJK.findall(text)) >= max(1, len(text) // 20) else "en"
-
-
 @dataclass
 class Chunk:
     id: str
@@ -93,7 +90,7 @@ def normalise_product(row: dict, field_map: dict[str, str]) -> dict:
         product["price"] = float(product["price"]) if product.get("price") not in (None, "") else None
     except (TypeError, ValueError):
         product["price"] = None
-    product.setdefault("currency", "USD")
+    product["currency"] = str(product.get("currency") or STORE.currency).upper()
     return product
 
 
@@ -315,7 +312,7 @@ def document_units(docs_dir: Path, errors: list[str]) -> list[Unit]:
         except Exception as exc:  # any parser error: report the file, keep going
             errors.append(f"{path}: {type(exc).__name__}: {exc}")
             continue
-        lang = "zh" if rel.split("/")[0] == "zh" else detect_lang(text)
+        lang = "zh" if rel.split("/")[0] == "zh" else document_language(text)
         chunks = []
         for heading, body in markdown_sections(text) or [("", text)]:
             for piece in _split_long(body):

@@ -12,9 +12,10 @@ from typing import AsyncIterator
 from aiohttp import web
 from langchain_core.language_models.chat_models import BaseChatModel
 
+from shop.language import document_language
+
 from .answer import Answerer, build_answerer
 from .config import Settings
-from .loaders import detect_lang
 from .recommend import Recommender, UnknownProduct
 
 ANSWERER = web.AppKey("answerer", Answerer)
@@ -192,7 +193,7 @@ async def search(request: web.Request) -> web.Response:
     if not isinstance(k, int) or not 1 <= k <= 50 or mode not in ("hybrid", "dense", "bm25"):
         raise bad_request("'k' must be 1-50 and 'mode' one of hybrid, dense, bm25")
     if lang not in ("en", "zh"):
-        lang = detect_lang(query)
+        lang = document_language(query)
     hits = await asyncio.to_thread(request.app[ANSWERER].index.search, query, k, lang, mode)
     results = [{"chunk_id": h.id, "text": h.text, "score": round(h.score, 4), **h.meta} for h in hits]
     return web.json_response({"results": results}, dumps=lambda o: json.dumps(o, ensure_ascii=False))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 import re
 
+from ..config import STORE
 from .vocabulary import CATEGORY_WORDS, COLOR_ZH
 
 
@@ -33,7 +35,7 @@ class Product:
     def __init__(self, p: dict):
         self.data, self.id, self.attrs = p, p["id"], p.get("attributes") or {}
         self.price = p.get("price")
-        self.currency = p.get("currency") or "USD"
+        self.currency = p.get("currency") or STORE.currency
         self.category = str(p.get("category") or "").strip().lower()
         self.brand = str(p.get("brand") or "").strip()
         variants = p.get("variants")
@@ -85,6 +87,9 @@ class Catalog:
     def __init__(self, products: dict[str, dict]):
         self.products = {pid: Product(p) for pid, p in products.items()}
         items = list(self.products.values())
+        # the catalogue's own currency (budgets in messages are read in it); the store's when it has no products
+        currencies = Counter(p.currency for p in items)
+        self.currency = currencies.most_common(1)[0][0] if currencies else STORE.currency
         self.categories = sorted({p.category for p in items if p.category})
         self.brands = sorted({p.brand for p in items if p.brand}, key=len, reverse=True)
         self.colors = {c for p in items for c in p.colors} | set(COLOR_ZH)

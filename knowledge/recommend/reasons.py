@@ -2,6 +2,8 @@
 and the note on why a list is empty or which preferences were set aside."""
 from __future__ import annotations
 
+from shop.money import format_price
+
 from .catalog import Product
 from .vocabulary import COLOR_ZH
 
@@ -27,14 +29,6 @@ RELAXED_MSG = {
     "audience": ("Only kids' products match, so these are for kids.", "只有儿童款符合条件，以下为儿童款。")}
 AUDIENCE_FACT = {"kids": ("儿童款", "made for kids"), "women": ("女款", "cut for women"),
                  "men": ("男款", "cut for men")}
-
-
-def money(value: float, currency: str, lang: str) -> str:
-    """A price as the shopper reads it: "$149" or "149 美元"; other currencies by their code."""
-    amount = f"{value:,.0f}" if value == int(value) else f"{value:,.2f}"
-    if currency == "USD":
-        return f"{amount} 美元" if lang == "zh" else f"${amount}"
-    return f"{amount} {currency}"
 
 
 def fact(p: Product, need: str, zh: bool) -> str | None:
@@ -85,10 +79,10 @@ def reason(p: Product, st: dict, lang: str) -> str:
         facts.append("in stock" + (" in " + ", size ".join(x for x in (c, s) if x) if c or s else ""))
     tail = ""
     if p.price is not None and st.get("max_price") is not None:
-        price, limit = money(p.price, p.currency, lang), money(st["max_price"], p.currency, lang)
+        price, limit = format_price(p.price, p.currency, lang), format_price(st["max_price"], p.currency, lang)
         tail = f"售价 {price}，在您 {limit}的预算内" if zh else f"at {price} within your {limit} budget"
     elif p.price is not None and st.get("below") is not None:
-        price = money(p.price, p.currency, lang)
+        price = format_price(p.price, p.currency, lang)
         tail = f"售价 {price}，比刚才推荐的更便宜" if zh else f"at {price}, cheaper than the ones before"
     if zh:
         return "，".join(facts + ([tail] if tail else [])) + "。"
@@ -97,12 +91,13 @@ def reason(p: Product, st: dict, lang: str) -> str:
     return sentence[0].upper() + sentence[1:]
 
 
-def list_message(empty_because: str | None, relaxed: list[str], st: dict, lang: str) -> str | None:
+def list_message(empty_because: str | None, relaxed: list[str], st: dict, lang: str, currency: str) -> str | None:
     """Why the list is empty (the hard filter that emptied it) or which soft preferences were set aside, or None."""
     i = 1 if lang == "zh" else 0
     if empty_because:
         color = st.get("color", "")
         return EMPTY_MSG[empty_because][i].format(
             color=color, color_zh=COLOR_ZH.get(color, color), size=st.get("size", ""),
-            budget=money(st.get("max_price") or 0, "USD", lang), min=money(st.get("min_price") or 0, "USD", lang))
+            budget=format_price(st.get("max_price") or 0, currency, lang),
+            min=format_price(st.get("min_price") or 0, currency, lang))
     return " ".join(RELAXED_MSG[r][i] for r in relaxed) or None

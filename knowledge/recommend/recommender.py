@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import re
 
+from shop.language import document_language
+
 from ..index import Index
-from ..loaders import detect_lang
 from .catalog import Catalog, Product
 from .filters import apply_hard, apply_soft, request_filters
 from .ranking import rank
@@ -47,7 +48,7 @@ class Recommender:
         Raises UnknownProduct for a product_id (given or kept in the state) that is not in the catalogue."""
         cat = self.catalog
         message = message or ""
-        lang = lang or detect_lang(message or "x")
+        lang = lang or document_language(message or "x")
         old = clean_state(state)
         said = parse(message, cat)
         last = [cat.products[i].price for i in old.get("last", []) if i in cat.products]
@@ -78,7 +79,7 @@ class Recommender:
             "state": st,
             "relaxed": relaxed,
             "empty_because": empty_because,
-            "message": list_message(empty_because, relaxed, st, lang),
+            "message": list_message(empty_because, relaxed, st, lang, cat.currency),
             "anchor": None if anchor is None else {
                 "id": anchor.id, "name": anchor.name(lang), "size": st.get("size"), "color": st.get("color"),
                 "in_stock": anchor.variant(st.get("color"), st.get("size"), st.get("exclude_colors", [])) is not None},

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from shop.numerals import CN_NUMERAL, cn_number
+
 from ..text import tokenize
 from .catalog import Catalog, norm_size
-from .vocabulary import (AUDIENCE, BUDGET, CHEAPER, CN_DIGITS, CN_NUM, COLOR_CHAR, COLOR_WORDS, FILLER, NEEDS,
+from .vocabulary import (AUDIENCE, BUDGET, CHEAPER, COLOR_CHAR, COLOR_WORDS, FILLER, NEEDS,
                          NEGATION, NUMBER_WORDS, OTHERS, PERSONS, PRICIER, REFINE, SIZE_PATTERNS, SIZE_WORDS)
 
 STATE_KEYS = {"lang": str, "mode": str, "product_id": str, "query": str, "category": str, "brand": str, "color": str,
@@ -14,16 +16,10 @@ STATE_KEYS = {"lang": str, "mode": str, "product_id": str, "query": str, "catego
               "exclude_colors": list, "needs": list, "exclude_ids": list, "shown": list, "last": list}
 
 
-def cn_number(text: str) -> int:
-    """两百 -> 200, 一百五 -> 150, 三十 -> 30, 百 -> 100: enough for budgets."""
-    total, digit, scale = 0, None, 10
-    for ch in text:
-        if ch in CN_DIGITS:
-            digit = CN_DIGITS[ch]
-        else:
-            scale = {"十": 10, "百": 100, "千": 1000}[ch]
-            total, digit = total + (1 if digit is None else digit) * scale, None
-    return total + (digit * max(1, scale // 10) if digit is not None and total else digit or 0)
+def _arabic(numeral: str) -> str:
+    """'两百' -> '200' for the budget patterns; text that is no numeral stays as it is."""
+    value = cn_number(numeral)
+    return numeral if value is None else str(value)
 
 
 def find_word(word: str, text: str) -> re.Match | None:
@@ -36,10 +32,10 @@ def find_word(word: str, text: str) -> re.Match | None:
 def parse(message: str, cat: Catalog) -> dict:
     """What one message asks for; absent keys were not said. `use` is the free text left for semantic search."""
     text = message.replace("，", ", ").replace("＄", "$")
-    text = re.sub(rf"({CN_NUM})(?=\s*(?:块|元|美元|刀|美金|以内|以下|之内|左右|以上))",
-                  lambda m: str(cn_number(m.group(1))), text)
-    text = re.sub(rf"(预算|不超过|不到|低于|少于|最多|最高)(\s*(?:是|在|为|大概|大约)?\s*)({CN_NUM})",
-                  lambda m: m.group(1) + m.group(2) + str(cn_number(m.group(3))), text)
+    text = re.sub(rf"({CN_NUMERAL})(?=\s*(?:块|元|美元|刀|美金|以内|以下|之内|左右|以上))",
+                  lambda m: _arabic(m.group(1)), text)
+    text = re.sub(rf"(预算|不超过|不到|低于|少于|最多|最高)(\s*(?:是|在|为|大概|大约)?\s*)({CN_NUMERAL})",
+                  lambda m: m.group(1) + m.group(2) + _arabic(m.group(3)), text)
     out: dict = {}
     spans: list[tuple[int, int]] = []
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from shop.numerals import CN_DIGITS
+
 COLOR_ZH = {"black": "黑色", "white": "白色", "grey": "灰色", "navy": "藏青色", "blue": "蓝色", "green": "绿色",
             "olive": "橄榄绿", "red": "红色", "orange": "橙色", "yellow": "黄色", "pink": "粉色", "purple": "紫色",
             "brown": "棕色", "beige": "米色"}
@@ -88,8 +90,6 @@ BUDGET = [  # (pattern, kind); the first match wins
     (rf"(?:over|above|more than|at least|starting at|>=?|高于|超过|至少)\s*(?:\${NUM}|{NUM}{CUR})", "min"),
     (rf"\$?\s*{NUM}{CUR}?\s*(?:以上|or more|and up)", "min"),
     (rf"\$\s*{NUM}", "max")]
-CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-CN_NUM = "[零一二两三四五六七八九十百千]+"
 
 CHEAPER = re.compile(r"\b(cheaper|less expensive|lower price|more affordable|budget[- ]friendly)\b"
                      r"|便宜|实惠|价格低", re.I)

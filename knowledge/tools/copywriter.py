@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from shop.cardcopy import VARIANTS, Facts, check_copy, facts_of, template_line
+from shop.money import format_amount
 
-from ..config import Settings
+from ..config import STORE, Settings
 from ..loaders import normalise_product, parse_field_map, read_catalog
 
 LANGUAGES = {"en": "English", "zh": "Simplified Chinese (简体中文)"}
@@ -36,7 +37,7 @@ LINE = re.compile(
 SKIP_ATTRIBUTES = {"variants", "popularity", "final_sale", "hazmat", "ships_to"}
 
 SYSTEM = (
-    "You write short, factual shop copy for Tidepool Outfitters, an outdoor gear store. Use only the product facts "
+    f"You write short, factual shop copy for {STORE.name}, an online store. Use only the product facts "
     "you are given. Never add a number, price, discount, rating, material or claim (best, warranty, free shipping, "
     "eco-friendly) that the facts do not state."
 )
@@ -73,8 +74,7 @@ def facts_text(product: dict, lang: str) -> str:
 
 
 def _price(product: dict) -> str:
-    return f"${float(product['price']):,.2f}" if product.get("currency", "USD") == "USD" else (
-        f"{float(product['price']):,.2f} {product['currency']}")
+    return format_amount(float(product["price"]), product.get("currency") or STORE.currency)
 
 
 def parse_reply(text: str) -> dict[str, str]:
