@@ -1,6 +1,6 @@
 """Reply latency of the assistant over Rasa's REST channel: 200 turns of realistic conversations.
 
-Starts the real stack on the test ports (tests/stack.py), replays a mix of English and Chinese
+Starts the real stack on the test ports (scripts/stack.py), replays a mix of English and Chinese
 conversations one turn at a time, and reports p50/p95 per turn kind to reports/bench-chat.md with a
 histogram (reports/bench-chat.png).
 

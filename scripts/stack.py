@@ -137,7 +137,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     rasa_port, action_port, webchat_port = ports["RASA_PORT"], ports["ACTION_PORT"], ports["WEBCHAT_PORT"]
     env = _environment(tmp, ports)
     subprocess.run(
-        [sys.executable, "-m", "actions.api.sqlite_store", "load", "--db", env["STORE_DB"]],
+        [sys.executable, "-m", "actions.store", "load", "--db", env["STORE_DB"]],
         cwd=ROOT,
         env=env,
         check=True,
