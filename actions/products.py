@@ -138,7 +138,9 @@ class ActionRecommendProducts(Action):
         state = result.get("state") or {}
         store().save_profile(shopper_id(tracker), learn(profile, state, lang, message))
         if not items:  # the service says which wish emptied the list
-            if result.get("message"):
+            if result.get("not_carried"):
+                dispatcher.utter_message(response="utter_not_carried", thing=result["not_carried"])
+            elif result.get("message"):
                 dispatcher.utter_message(text=result["message"])
             else:
                 dispatcher.utter_message(response="utter_no_recommendations")
@@ -155,8 +157,11 @@ class ActionRecommendProducts(Action):
 
     @staticmethod
     def intro(result: Dict[str, Any], mode: str, lang: str) -> Dict[str, Any]:
-        """The line above the cards: says when the asked-for product is out of stock or a wish was relaxed."""
+        """The line above the cards: says when we don't carry what was asked for, when the asked-for product is out
+        of stock, or when a wish was relaxed."""
         anchor = result.get("anchor") or {}
+        if result.get("not_carried"):  # "do you sell standing desks?": say so, then the closest we have, or a person
+            return {"response": "utter_recommendations_not_carried", "thing": result["not_carried"]}
         if anchor and not anchor.get("in_stock", True) and mode != "complements":
             size = anchor.get("size")
             note = (f" 的 {size} 码" if lang == "zh" else f" in size {size}") if size else ""

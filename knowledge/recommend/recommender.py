@@ -13,6 +13,21 @@ from .reasons import list_message, reason
 from .request import clean_state, merge, parse
 
 
+# Below this cosine (e5) between a fresh request and the closest product, the store does not carry what was asked
+# for. Measured on the demo catalogue: requests for things it sells scored >= 0.834 (en) / 0.873 (zh), requests for
+# unsold goods (standing desks, headphones, 婴儿推车, 口红) <= 0.822 / 0.863.
+NOT_CARRIED_BELOW = {"en": 0.828, "zh": 0.868}
+# Request words around the thing itself, left out when the reply names it ("do you sell X?" -> "X").
+ASKING = re.compile(r"(?i)^\s*(?:(?:hi|hello|hey)[,!. ]+)?(?:(?:do|does)\s+(?:you|ya|u)(?:\s+guys)?\s+"
+                    r"(?:have|sell|carry|stock)|got|any|i(?:'m| am)? (?:need|want|looking for)|looking for)?\s*"
+                    r"(?:any|some|an?)?\s*|^(?:你们|请问)?(?:有没有|有卖|卖不卖|有)?|[?？吗呢嘛。.!！\s]+$")
+
+
+def asked_for(text: str) -> str:
+    """The thing a request names, without the asking around it: "do you sell standing desks?" -> "standing desks"."""
+    return ASKING.sub("", text).strip() or text.strip()
+
+
 class UnknownProduct(ValueError):
     """A product_id that is not in the catalogue."""
 
@@ -72,6 +87,14 @@ class Recommender:
         passing, empty_because = apply_hard((p for p in cat.products.values() if p is not anchor), checks)
         pool, relaxed = apply_soft(passing, st, profile, cat)
         chosen = rank(self.index, pool, st, profile, anchor, lang)[:max(1, limit)]
+        not_carried = None
+        # only a request made of nothing but free words: a category, brand, need, size or budget we understood means
+        # we sell that kind of thing
+        if anchor is None and not refined and said.get("use") and set(said) <= {"use", "has_use"}:
+            thing = asked_for(said["use"])
+            closest = max((h.score for h in self.index.dense(thing, 3, products=list(cat.products))), default=0)
+            if closest < NOT_CARRIED_BELOW.get(lang, NOT_CARRIED_BELOW["en"]):
+                not_carried = asked_for(message)
         st["last"] = [p.id for p in chosen]
         st["shown"] = st.get("shown", []) + [i for i in st["last"] if i not in st.get("shown", [])]
         return {
@@ -80,6 +103,7 @@ class Recommender:
             "relaxed": relaxed,
             "empty_because": empty_because,
             "message": list_message(empty_because, relaxed, st, lang, cat.currency),
+            "not_carried": not_carried,
             "anchor": None if anchor is None else {
                 "id": anchor.id, "name": anchor.name(lang), "size": st.get("size"), "color": st.get("color"),
                 "in_stock": anchor.variant(st.get("color"), st.get("size"), st.get("exclude_colors", [])) is not None},

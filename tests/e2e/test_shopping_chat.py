@@ -63,6 +63,17 @@ def test_a_chinese_request_gets_chinese_cards(stack, sender):
         assert CJK.search(item["name"]) and CJK.search(item["reason"]), item
 
 
+@pytest.mark.parametrize("message, words, person", [("do you sell standing desks?", "don't carry standing desks",
+                                                     "/human_agent"),
+                                                    ("你们有没有婴儿推车", "本店没有婴儿推车", "/human_agent")])
+def test_goods_we_do_not_sell_are_declined_gracefully_with_the_closest_we_have(stack, sender, message, words, person):
+    reply = stack.say(sender, message)
+    assert words in reply.text, reply.texts
+    assert "can't help" not in reply.text.lower()
+    assert person in [b["payload"] for b in reply.buttons]  # a person can help find it
+    suggestions(reply)  # and the closest things we do carry, re-checked against the store
+
+
 def test_an_out_of_stock_product_gets_in_stock_alternatives(stack, sender):
     sold_out = next(pid for pid, p in CATALOG.items() if p["category"] == "tents" and not in_stock(pid))
     reply = stack.say(sender, f"is there an alternative to {sold_out}?")

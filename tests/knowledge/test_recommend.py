@@ -187,3 +187,24 @@ def call_endpoint(demo, body: bytes) -> tuple[int, dict]:
             return response.status, await response.json()
 
     return asyncio.run(go())
+
+
+@pytest.mark.parametrize("message, thing", [("do you sell standing desks?", "standing desks"),
+                                            ("noise cancelling headphones", "noise cancelling headphones"),
+                                            ("有没有婴儿推车", "婴儿推车")])
+def test_a_request_for_goods_we_do_not_sell_says_so(demo, message, thing):
+    out = demo["recommender"].recommend(message)
+    assert out["not_carried"] == thing
+    assert out["items"], "the closest things we do carry are still offered"
+
+
+@pytest.mark.parametrize("message", ["a rain jacket for hiking", "tent for two", "冲锋衣", "头灯", "something warm"])
+def test_requests_for_what_we_sell_are_not_declined(demo, message):
+    assert demo["recommender"].recommend(message)["not_carried"] is None
+
+
+def test_follow_ups_and_named_categories_are_never_declined(demo):
+    first = demo["recommender"].recommend("do you sell standing desks?")
+    again = demo["recommender"].recommend("cheaper", state=first["state"])
+    assert again["not_carried"] is None
+    assert demo["recommender"].recommend("a jacket in purple velvet")["not_carried"] is None  # a category we sell
