@@ -201,6 +201,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.getLogger("rasa").setLevel(logging.ERROR)
+    import structlog  # Rasa logs every parse at debug level through structlog: keep the progress readable
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     models = {}
     for spec in args.model:
         name, _, rest = spec.partition("=")
