@@ -22,6 +22,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 from actions import config
 from actions.store import store
+from actions.store.backend import Product
 from shop.cardcopy import VARIANTS, check_copy, facts_of, template_line
 from shop.experiments import events
 from shop.experiments.bandit import thompson_pick
@@ -35,16 +36,17 @@ _reviewed_cache: Dict[str, Any] = {"key": None, "lines": {}}
 _reviewed_lock = threading.Lock()
 
 
-def product_record(product_id: str) -> Dict[str, Any]:
-    """The store's record of a product as copy facts read it ({} when the store does not know it)."""
-    product = store().product(str(product_id))
-    if product is None:
-        return {}
+def record_of(product: Product) -> Dict[str, Any]:
+    """A store product as copy facts read it (rating, attributes, descriptions, price in whole units)."""
     record = dataclasses.asdict(product)
     record["price"] = product.price_cents / 100
     return record
 
 
+def product_record(product_id: str) -> Dict[str, Any]:
+    """The store's record of a product as copy facts read it ({} when the store does not know it)."""
+    product = store().product(str(product_id))
+    return record_of(product) if product is not None else {}
 
 
 def reviewed_lines(path: Optional[Path] = None) -> Dict[Tuple[str, str, str], str]:
@@ -80,11 +82,13 @@ def reviewed_lines(path: Optional[Path] = None) -> Dict[Tuple[str, str, str], st
 # ---------- public API ----------
 
 
-def copy_line(variant: str, item: Mapping[str, Any], lang: str, profile: Optional[Mapping[str, Any]] = None) -> str:
+def copy_line(variant: str, item: Mapping[str, Any], lang: str, profile: Optional[Mapping[str, Any]] = None,
+              record: Optional[Mapping[str, Any]] = None) -> str:
     """The card's copy line for `variant` in `lang` ('en'/'zh').
 
     `item` is a products-card item ({"id","name","price","currency","url","image","reason", "promotion"?});
-    rating and attributes come from the store's record of that product unless the item carries them.
+    rating and attributes come from the store's record of that product (`record`, else read from the store) unless
+    the item carries them.
     `profile` is the shopper profile (actions/shopper_profile.py): its stated needs ("uses", "needs", newest first) pick
     the attribute a benefit line leads with ("for rainy hikes" -> the waterproof rating).
     A reviewed line from the copy file wins when it still passes `check_copy` against today's data (a price
@@ -93,7 +97,7 @@ def copy_line(variant: str, item: Mapping[str, Any], lang: str, profile: Optiona
     lang = "zh" if lang == "zh" else "en"
     if variant not in VARIANTS:
         raise ValueError(f"unknown copy variant {variant!r} ({', '.join(VARIANTS)})")
-    facts = facts_of(item, product_record(str(item.get("id"))))
+    facts = facts_of(item, record if record is not None else product_record(str(item.get("id"))))
     reviewed = reviewed_lines().get((facts.id, variant, lang))
     if reviewed and not (variant == "deal" and facts.promotion):
         verdict = check_copy(reviewed, facts)

@@ -16,7 +16,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import config
 from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
-from actions.card_copy import choose_variant, copy_line
+from actions.card_copy import choose_variant, copy_line, record_of
 from actions.store import store
 from actions.store.backend import Product, ProductQuery
 from actions.order_forms import language
@@ -127,7 +127,7 @@ class ActionRecommendProducts(Action):
         except KnowledgeUnavailable:
             return self.from_store_only(dispatcher, tracker, lang)
 
-        items = []
+        items, records = [], {}
         for suggestion in result.get("items", []):
             product = store().product(suggestion.get("id", ""))
             if product is None:  # a catalogue only the knowledge service indexed: its card is that catalogue's data
@@ -135,6 +135,7 @@ class ActionRecommendProducts(Action):
                 items[-1]["reason"] = suggestion.get("reason", "")
             elif product.in_stock:  # the store's price and stock are fresher than the index
                 items.append(card_item(product, suggestion.get("reason", ""), lang))
+                records[product.id] = record_of(product)  # the copy line reads the same record, not the store again
         state = result.get("state") or {}
         store().save_profile(shopper_id(tracker), learn(profile, state, lang, message))
         if not items:  # the service says which wish emptied the list
@@ -148,7 +149,7 @@ class ActionRecommendProducts(Action):
 
         variant = choose_variant(tracker.sender_id)
         for item in items:
-            item["copy"] = copy_line(variant, item, lang, profile)
+            item["copy"] = copy_line(variant, item, lang, profile, records.get(item["id"]))
         dispatcher.utter_message(
             **self.intro(result, request["mode"], lang),
             json_message={"type": "products", "variant": variant, "items": items},

@@ -148,6 +148,7 @@ def confusion_png(gold: List[str], predicted: List[str], title: str, path: Path)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
     from sklearn.metrics import confusion_matrix
 
     labels = sorted(set(gold) | set(predicted))
@@ -156,7 +157,7 @@ def confusion_png(gold: List[str], predicted: List[str], title: str, path: Path)
     ax.imshow(matrix, cmap="Blues")
     ax.set_xticks(range(len(labels)), labels, rotation=70, ha="right", fontsize=8)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
-    for (i, j), value in __import__("numpy").ndenumerate(matrix):
+    for (i, j), value in np.ndenumerate(matrix):
         if value:
             ax.text(j, i, str(value), ha="center", va="center", fontsize=7,
                     color="white" if value > matrix.max() / 2 else "black")

@@ -265,19 +265,6 @@ def test_action_unknown_code():
 # --- the action with an identified order, over a fresh demo store ---------------------------------------------
 
 
-@pytest.fixture
-def demo_store(tmp_path, monkeypatch):
-    from actions import order_forms, promotions
-    from actions.store.loader import load_store
-    from actions.store.sqlite import SqliteStore
-
-    load_store(STORE_DIR, tmp_path / "store.db")
-    sqlite = SqliteStore(tmp_path / "store.db", STORE_DIR)
-    monkeypatch.setattr(order_forms, "store", lambda: sqlite)
-    monkeypatch.setattr(promotions, "store", lambda: sqlite)
-    return sqlite
-
-
 def run_for_order(order_id, email, text):
     from actions.promotions import ActionPromotions
 
@@ -288,7 +275,7 @@ def run_for_order(order_id, email, text):
     return dispatcher.messages
 
 
-def test_action_checks_a_code_against_the_verified_order(demo_store):
+def test_action_checks_a_code_against_the_verified_order(fresh_store):
     # TP10052: $34 of accessories, Silver member, not a first order.
     [message] = run_for_order("TP10052", "daniel.reyes@example.com", "is SAVE10 valid?")
     assert message["response"] == "utter_code_invalid_min_subtotal"
@@ -302,12 +289,12 @@ def test_action_checks_a_code_against_the_verified_order(demo_store):
     assert message["response"] == "utter_code_valid_for_order"
 
 
-def test_action_a_wrong_email_gets_no_order_specific_answer(demo_store):
+def test_action_a_wrong_email_gets_no_order_specific_answer(fresh_store):
     [message] = run_for_order("TP10052", "someone@example.com", "is SAVE10 valid?")
     assert message["response"] == "utter_code_valid" and message["order_id"] == ""
 
 
-def test_action_lists_the_best_deal_for_the_order_first(demo_store):
+def test_action_lists_the_best_deal_for_the_order_first(fresh_store):
     messages = run_for_order("TP10058", "sam.patel@example.com", "any deals?")
     assert [m["response"] for m in messages] == ["utter_promotions_best_for_order", "utter_promotions_running"]
     best, listing = messages
