@@ -51,6 +51,10 @@ class ActionAnswerQuestion(Action):
                 "type": "answer",
                 "citations": result.get("citations", []),
                 "groundedness": result.get("groundedness", 0.0),
+                # "store_policy" / "catalogue" when the answer was checked against the store's data, else None
+                "label": result.get("label"),
+                "offer_human": bool(result.get("offer_human")),
+                "route": result.get("route"),
             },
         )
         return []

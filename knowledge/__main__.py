@@ -1,4 +1,4 @@
-"""Command line: ingest | serve | ask | fetch-model | eval | eval-recs | bench | copy."""
+"""Command line: ingest | prepare | serve | ask | fetch-model | eval | eval-recs | bench | copy."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from .config import Settings
+from .config import ROOT, Settings
+
+PREPARED_CACHE = ROOT / "data" / "store" / "prepared_answers.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--index", type=Path, default=settings.index_dir)
     p.add_argument("--field-map", help="our_field=their_column,... e.g. id=sku,name=title")
     p.add_argument("--reset", action="store_true", help="drop the index first")
+    p.add_argument("--prepare", action="store_true",
+                   help="have the local model write prepared answers for document text that has none (~15 s a chunk)")
 
     p = sub.add_parser("serve", help="run the HTTP service")
     p.add_argument("--port", type=int, default=settings.port)
@@ -35,9 +39,20 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("eval", help="evaluate against the evaluation set (make eval-rag)")
     p.add_argument("--index", type=Path, default=settings.index_dir)
-    p.add_argument("--questions", type=Path, default=Path(__file__).parent / "eval" / "questions.jsonl")
+    p.add_argument("--question-dir", type=Path, default=Path(__file__).parent / "eval",
+                   help="holds shopper_questions.jsonl and questions.jsonl")
     p.add_argument("--out", type=Path, default=Path("reports"))
-    p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--limit", type=int, default=0, help="an even spread of N questions per set (0: all)")
+    p.add_argument("--baseline-limit", type=int, default=40, help="questions per set for the model-bound baselines")
+
+    p = sub.add_parser("prepare", help="write the prepared answers of the index's document chunks")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--cache", type=Path, default=PREPARED_CACHE, help="pairs to reuse by chunk text")
+    p.add_argument("--no-model", action="store_true", help="only reuse the cache; write nothing new")
+    p.add_argument("--only", help="only chunks whose source contains this text (e.g. faq.md)")
+    p.add_argument("--update-cache", action="store_true", help="write the index's pairs back to --cache")
+    p.add_argument("--exclude", type=Path, action="append", default=[],
+                   help="JSONL question sets whose questions must never be prepared (the evaluation sets)")
 
     p = sub.add_parser("eval-recs", help="evaluate product recommendations (make eval-recs)")
     p.add_argument("--index", type=Path, default=settings.index_dir)
@@ -65,10 +80,30 @@ def main(argv: list[str] | None = None) -> int:
         from .ingest import ingest
         from .index import Index
 
-        stats = ingest(Index(args.index), args.catalog, args.docs, args.field_map, args.reset)
+        index = Index(args.index)
+        stats = ingest(index, args.catalog, args.docs, args.field_map, args.reset)
         for err in stats["errors"]:
             print(f"skipped: {err}", file=sys.stderr)
-        print(json.dumps({k: v for k, v in stats.items() if k != "errors"} | {"skipped": len(stats["errors"])}))
+        summary = {k: v for k, v in stats.items() if k != "errors"} | {"skipped": len(stats["errors"])}
+        if args.docs:
+            from .extractive import PassageIndex
+
+            PassageIndex(index).refresh()  # embeds new passages now, not at the service's start
+        if args.docs:
+            from .prepared import prepare
+
+            prepared = prepare(index, None, PREPARED_CACHE)  # reuse what the cache has for these texts
+            if prepared["chunks_not_prepared"] and args.prepare:
+                from .llm import build_chat_model
+
+                print(f"writing prepared answers for {prepared['chunks_not_prepared']} new or changed document "
+                      "chunks with the local model (~15 s each on two cores)", file=sys.stderr)
+                prepared = prepare(index, build_chat_model(settings), PREPARED_CACHE)
+            elif prepared["chunks_not_prepared"]:
+                print(f"{prepared['chunks_not_prepared']} document chunks have no prepared answers: add --prepare "
+                      "to have the local model write them (or run `python -m knowledge prepare`)", file=sys.stderr)
+            summary["prepared"] = prepared
+        print(json.dumps(summary))
         return 0
     if args.cmd == "serve":
         from aiohttp import web
@@ -100,7 +135,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "eval":
         from .eval.evaluate import run_eval
 
-        return run_eval(settings, args.index, args.questions, args.out, args.limit)
+        return run_eval(settings, args.index, args.question_dir, args.out, args.limit, args.baseline_limit)
+    if args.cmd == "prepare":
+        from .index import Index
+        from .llm import build_chat_model
+        from .prepared import normal, prepare, read_pairs, write_pairs
+
+        exclude = {normal(json.loads(line)["question"]) for path in args.exclude
+                   for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+        model = None if args.no_model else build_chat_model(settings)
+        index = Index(args.index)
+        print(json.dumps(prepare(index, model, args.cache, exclude, only=args.only)))
+        if args.update_cache:
+            write_pairs(args.cache, read_pairs([index.path / "prepared.jsonl"]))
+        return 0
     if args.cmd == "copy":
         from .tools.copywriter import run_copy
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection
@@ -13,12 +14,13 @@ from chromadb.config import Settings as ChromaSettings
 from rank_bm25 import BM25Okapi
 from tqdm import tqdm
 
-from .embed import E5EmbeddingFunction
+from .embed import E5EmbeddingFunction, EmbeddingCache, embed_cached, passage_text, passage_version, text_key
 from .loaders import Unit
 from .text import CODE, tokenize
 
 COLLECTION = "knowledge"
-BATCH = 128
+CACHE_FILE = "embeddings.sqlite"  # passage vectors by text hash (knowledge/embed.py)
+STORE_BATCH = 1000  # chunks per chroma upsert/delete (vectors are computed beforehand)
 RRF_K = 60
 
 
@@ -78,41 +80,78 @@ class Index:
     # ---------- ingestion ----------
 
     def ingest(self, units: list[Unit], origins: set[str], progress: bool = True) -> dict:
-        """Index new and changed units; drop units that came from one of `origins` but are no longer there."""
+        """Index new and changed units; drop units that came from one of `origins` but are no longer there.
+        Vectors come from the embedding cache where a chunk's text was embedded before (by any ingest, even one
+        before a reset), so only new text is embedded; they are computed here, in large batches, and handed to
+        chroma ready-made. Returns counts ("embedded": texts that were not in the cache) and seconds per phase."""
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
         seen = {u.key for u in units}
         stale = [k for k, v in self.manifest.items() if v.get("origin") in origins and k not in seen]
-        changed = [u for u in units if self.manifest.get(u.key, {}).get("digest") != u.digest]
+        embedded_as = passage_version()
+        changed = [u for u in units if [self.manifest.get(u.key, {}).get(f) for f in ("digest", "embedded_as")]
+                   != [u.digest, embedded_as]]
+        chunks = list({c.id: c for u in changed for c in u.chunks}.values())  # a repeated unit: the last wins
+        kept = {c.id for c in chunks}
+        gone = []  # chunk ids that no new chunk replaces (upsert overwrites the rest in place)
         for key in stale + [u.key for u in changed if u.key in self.manifest]:
             old = self.manifest.pop(key)["chunks"]
-            if old:
-                self.col.delete(ids=old)
+            gone += [cid for cid in old if cid not in kept]
             for cid in old:
                 self.lexical.pop(cid, None)
             if key.startswith("product:") and key not in seen:
                 self.products.pop(key.removeprefix("product:"), None)
-        chunks = [c for u in changed for c in u.chunks]
-        bar = tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=not progress or not chunks)
-        for start in range(0, len(chunks), BATCH):
-            batch = chunks[start:start + BATCH]
-            self.col.upsert(ids=[c.id for c in batch], documents=[c.text for c in batch],
-                            metadatas=[c.meta for c in batch])
-            for c in batch:
+        for start in range(0, len(gone), STORE_BATCH):
+            self.col.delete(ids=gone[start:start + STORE_BATCH])
+        timings["diff_s"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        cache = EmbeddingCache(self.path / CACHE_FILE)
+        try:
+            vectors, embedded = embed_cached([passage_text(c.text, c.meta) for c in chunks], cache, progress)
+            timings["embed_s"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            bar = tqdm(total=len(chunks), desc="storing", unit="chunk", disable=not progress or not chunks)
+            for start in range(0, len(chunks), STORE_BATCH):
+                batch = chunks[start:start + STORE_BATCH]
+                self.col.upsert(ids=[c.id for c in batch], documents=[c.text for c in batch],
+                                metadatas=[c.meta for c in batch], embeddings=vectors[start:start + STORE_BATCH])
+                bar.update(len(batch))
+            bar.close()
+            timings["store_s"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            for c in chunks:
                 self.lexical[c.id] = tokenize(c.text)
-            bar.update(len(batch))
-        bar.close()
+            timings["lexical_s"] = time.perf_counter() - clock
+            clock = time.perf_counter()
+            if changed or stale:  # texts still in these sources stay cached; long-gone ones expire
+                cache.touch_and_prune(text_key(passage_text(c.text, c.meta)) for u in units for c in u.chunks)
+            timings["cache_s"] = time.perf_counter() - clock
+        finally:
+            cache.close()
         for u in changed:
-            self.manifest[u.key] = {"digest": u.digest, "kind": u.kind, "origin": u.origin,
+            self.manifest[u.key] = {"digest": u.digest, "kind": u.kind, "origin": u.origin, "embedded_as": embedded_as,
                                     "chunks": [c.id for c in u.chunks]}
+        products_changed = False
         for u in units:  # every product, changed or not, so an index built before this file existed gets it
-            if u.record is not None:
+            if u.record is not None and self.products.get(u.record["id"]) != u.record:
                 self.products[u.record["id"]] = u.record
-        self._save()
-        self._build_bm25()
+                products_changed = True
+        clock = time.perf_counter()
+        if changed or stale or products_changed or not self.manifest_path.exists():
+            self._save()
+        timings["save_s"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        if changed or stale:
+            self._build_bm25()
+        timings["bm25_s"] = time.perf_counter() - clock
         return {"units": len(units), "changed": len(changed), "removed": len(stale), "chunks_added": len(chunks),
-                "total_chunks": self.count()}
+                "embedded": embedded, "total_chunks": self.count(),
+                "timings": {k: round(v, 3) for k, v in timings.items()}}
 
     def reset(self) -> None:
-        """Drop every chunk, product and manifest entry."""
+        """Drop every chunk, product and manifest entry (the embedding cache stays: unchanged text is not
+        embedded again)."""
         self.client.delete_collection(COLLECTION)
         self.col = self.client.get_or_create_collection(
             COLLECTION, embedding_function=E5EmbeddingFunction(), metadata={"hnsw:space": "cosine"})

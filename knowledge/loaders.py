@@ -17,7 +17,7 @@ MAX_CHARS = 700  # about 150-250 tokens: small chunks keep the prompt (and time 
 PRODUCT_FIELDS = ("id", "name", "description", "category", "brand", "price", "currency", "attributes", "url",
                   "language", "image")
 DOC_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
-CHUNKING_VERSION = "1"  # bump when chunk text changes, so re-ingest re-embeds everything once
+CHUNKING_VERSION = "2"  # bump when chunk text changes, so re-ingest re-embeds everything once
 @dataclass
 class Chunk:
     id: str
@@ -94,6 +94,19 @@ def normalise_product(row: dict, field_map: dict[str, str]) -> dict:
     return product
 
 
+# Store-internal numbers a shopper never reads (ranking signals); kept in the record, not in the text.
+INTERNAL_FIELDS = {"popularity", "rating", "rating_count", "reviews_count", "sales_rank", "cost", "margin"}
+UNITS = {"mm": "mm", "g": "g", "l": "L", "c": "°C", "kg": "kg", "cm": "cm", "m2": "m²", "h": "h"}
+
+
+def field_label(key: str) -> str:
+    """A column name as words: "waterproof_rating_mm" -> "waterproof rating (mm)"."""
+    words = str(key).split("_")
+    if len(words) > 1 and words[-1] in UNITS:
+        return " ".join(words[:-1]) + f" ({UNITS[words[-1]]})"
+    return " ".join(words)
+
+
 def _fmt_value(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -129,7 +142,8 @@ def product_chunks(p: dict) -> list[Chunk]:
     if p.get("name_zh") or p.get("description_zh"):
         langs["zh"] = (p.get("name_zh") or p["name"], p.get("description_zh") or p.get("description") or "")
     price = f"{p['price']:.2f} {p['currency']}" if p.get("price") is not None else ""
-    attrs = "; ".join(f"{k}: {_fmt_value(v)}" for k, v in p["attributes"].items())
+    attrs = "; ".join(f"{field_label(k)}: {_fmt_value(v)}" for k, v in p["attributes"].items()
+                      if k not in INTERNAL_FIELDS)
     chunks = []
     for lang, (name, desc) in langs.items():
         stock = _stock_line(p.get("variants"), lang)

@@ -14,7 +14,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from shop.language import document_language
 
-from .answer import Answerer, build_answerer
+from .answer import ROUTES, Answerer, build_answerer
 from .config import Settings
 from .recommend import Recommender, UnknownProduct
 
@@ -254,15 +254,17 @@ async def health(request: web.Request) -> web.Response:
 
 
 def init(settings: Settings | None = None, index_dir: Path | None = None,
-         model: BaseChatModel | None = None, warm_up: bool = True) -> web.Application:
-    """The app factory. `model` lets tests pass a ready model; the server is up only once the model is loaded."""
+         model: BaseChatModel | None = None, warm_up: bool = True, routes: tuple[str, ...] = ROUTES
+         ) -> web.Application:
+    """The app factory. `model` lets tests pass a ready model; the server is up only once the model is loaded.
+    `routes` lets the benchmark run the service without some answer paths."""
     settings = settings or Settings.from_env()
 
     async def resources(app: web.Application):
-        app[ANSWERER] = await asyncio.to_thread(build_answerer, settings, index_dir, model)
+        app[ANSWERER] = await asyncio.to_thread(build_answerer, settings, index_dir, model, routes)
         app[RECOMMENDER] = Recommender(app[ANSWERER].index)
-        if warm_up:  # evaluates the fixed system prompt once so the first shopper does not pay for it
-            await asyncio.to_thread(app[ANSWERER].answer, "warm-up: what are the shipping options?", "en")
+        if warm_up:  # embeds the passages and evaluates the model's fixed prompt once, not on a shopper's time
+            await asyncio.to_thread(app[ANSWERER].warm_up)
         yield
 
     app = web.Application(client_max_size=MAX_BODY, middlewares=[json_errors])

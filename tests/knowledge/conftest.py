@@ -88,3 +88,20 @@ def service(fixture_index, settings, llm):
     server = ServerThread(init(settings, index_dir=fixture_index.path, model=llm, warm_up=True))
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def store_service(tmp_path_factory, settings, llm):
+    """The real service over a copy of the demo store's index (data/index, built by `make setup`), with its
+    prepared answers: the store shoppers actually ask about."""
+    from knowledge.server import init
+
+    source = Path(__file__).resolve().parents[2] / "data" / "index"
+    if not (source / ".ingested").exists():
+        pytest.fail("the demo store's index is missing: run `make knowledge-setup`")
+    index_dir = tmp_path_factory.mktemp("store") / "index"
+    shutil.copytree(source, index_dir)
+    server = ServerThread(init(settings, index_dir=index_dir, model=llm, warm_up=True))
+    server.index_dir = index_dir
+    yield server
+    server.stop()

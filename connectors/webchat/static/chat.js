@@ -17,6 +17,8 @@
       inputLabel: "Your message",
       send: "Send",
       typing: "Typing…",
+      lookingUp: "Looking this up in our store info…",
+      talkToPerson: "Talk to a person",
       language: "Language",
       newChat: "New conversation",
       confirmNewChat: "Start a new conversation? This one will be cleared from this device.",
@@ -57,6 +59,8 @@
       sources: "Sources",
       groundedHigh: "Based on our store policies",
       groundedLow: "Low confidence: please check the sources or ask for a person",
+      labelStorePolicy: "Based on our store policies",
+      labelCatalogue: "From our catalogue",
       image: "Image",
       imageMissing: "(image unavailable)",
     },
@@ -73,6 +77,8 @@
       inputLabel: "你的消息",
       send: "发送",
       typing: "正在输入…",
+      lookingUp: "正在为您查询…",
+      talkToPerson: "转人工客服",
       language: "语言",
       newChat: "新对话",
       confirmNewChat: "开始新对话？当前对话将从此设备清除。",
@@ -113,6 +119,8 @@
       sources: "参考来源",
       groundedHigh: "依据本店政策作答",
       groundedLow: "把握不高，请查看来源或转人工客服",
+      labelStorePolicy: "依据本店政策作答",
+      labelCatalogue: "来自商品目录",
       image: "图片",
       imageMissing: "（图片无法显示）",
     },
@@ -120,7 +128,12 @@
 
   const STORE_KEY = "tidepool.webchat.v1";
   const HISTORY_LIMIT = 200;
-  const TYPING_TIMEOUT_MS = 20000;
+  // The typing indicator stays until a reply (or the first token of a draft) arrives or the connection drops.
+  // After `lookingUpMs` without one it says the assistant is looking the answer up; after `offerHumanMs` it also
+  // offers a person. Both count from the moment the message was sent. Tests shorten them by setting
+  // window.TIDEPOOL_CHAT_TIMINGS = { lookingUpMs, offerHumanMs } (read each time a message is sent).
+  const TIMINGS = Object.freeze({ lookingUpMs: 3000, offerHumanMs: 15000 });
+  const HUMAN_PAYLOAD = "/human_agent"; // the human_agent intent, as the domain's "Talk to a person" buttons send it
   const URL_RE = /https?:\/\/[^\s<>"'，。！？、；：（）【】《》]+/g;
 
   const $ = (id) => document.getElementById(id);
@@ -128,6 +141,8 @@
     log: $("log"),
     scroller: $("scroller"),
     typing: $("typing"),
+    typingText: $("typing-text"),
+    typingHuman: $("typing-human"),
     banner: $("banner"),
     form: $("composer"),
     input: $("input"),
@@ -143,7 +158,7 @@
   let socket = null;
   let ready = false; // true once Rasa confirmed our session on the current connection
   let everOnline = false;
-  let typingTimer = null;
+  let typingTimers = [];
   let liveSource = null; // EventSource of answers being written for this conversation
   let liveDraft = null; // the message node showing one of them
   let state = loadState();
@@ -397,7 +412,10 @@
       el("p", { class: "muted", text: t("ticketNote") }),
     ]);
 
-  // The answer text arrives as its own message; this adds the citations under it.
+  // What an answer's `label` says it rests on, as string keys.
+  const ANSWER_LABELS = Object.freeze({ store_policy: "labelStorePolicy", catalogue: "labelCatalogue" });
+
+  // The answer text arrives as its own message; this adds the citations, its label and a person offer under it.
   CARDS.answer = (c) => {
     // Several chunks of one document are one source; keep a link if any chunk has one.
     const bySource = new Map();
@@ -409,15 +427,44 @@
       else if (!known.url) known.url = safeUrl(ci.url);
     }
     const citations = [...bySource.values()];
-    if (!citations.length) return null; // a refusal: the text already says so
+    // Newer payloads say what the answer rests on (`label`) and whether to offer a person (`offer_human`); for
+    // them `groundedness` no longer picks a hint. Older payloads (neither field) keep the groundedness hint.
+    const labelled = "label" in c || "offer_human" in c;
+    const label = typeof c.label === "string" && Object.prototype.hasOwnProperty.call(ANSWER_LABELS, c.label) ? c.label : null;
     const g = c.groundedness == null || c.groundedness === "" ? NaN : Number(c.groundedness);
-    const hint = Number.isFinite(g) ? el("p", { class: `grounded ${g >= 0.6 ? "high" : "low"}`, text: t(g >= 0.6 ? "groundedHigh" : "groundedLow") }) : null;
-    return el("aside", { class: "sources", "data-card": "answer", "data-groundedness": Number.isFinite(g) ? String(g) : null, "aria-label": t("sources") }, [
-      el("p", { class: "sources-title", text: t("sources") }),
-      el("ol", {}, citations.map((ci) => el("li", {}, ci.url ? externalLink(ci.url, ci.label) : ci.label))),
+    let hint = null;
+    if (label) hint = el("p", { class: `grounded label ${label === "store_policy" ? "high" : "catalogue"}`, "data-label": label, text: t(ANSWER_LABELS[label]) });
+    else if (!labelled && Number.isFinite(g)) hint = el("p", { class: `grounded ${g >= 0.6 ? "high" : "low"}`, text: t(g >= 0.6 ? "groundedHigh" : "groundedLow") });
+    const offer = c.offer_human === true ? renderHumanOffer(c) : null;
+    if (!citations.length && !label && !offer) return null; // a refusal with nothing to add: the text already says so
+    return el("div", { class: "answer-meta", "data-card": "answer", "data-label": label, "data-groundedness": Number.isFinite(g) ? String(g) : null }, [
+      citations.length > 0 &&
+        el("aside", { class: "sources", "aria-label": t("sources") }, [
+          el("p", { class: "sources-title", text: t("sources") }),
+          el("ol", {}, citations.map((ci) => el("li", {}, ci.url ? externalLink(ci.url, ci.label) : ci.label))),
+        ]),
       hint,
+      offer,
     ]);
   };
+
+  // "Talk to a person" under an answer the assistant could not give confidently. Like quick replies it can be used
+  // once, and is retired when the conversation moves on; the flags are saved with the history entry.
+  function renderHumanOffer(c) {
+    const button = el("button", { type: "button", class: "quick-reply offer-human", "data-payload": HUMAN_PAYLOAD, disabled: !!c.offerUsed }, t("talkToPerson"));
+    button.classList.toggle("chosen", !!c.offerChosen);
+    button.addEventListener("click", () => {
+      if (c.offerUsed) return;
+      c.offerChosen = true; // before sending: sending saves the history
+      if (!sendMessage(HUMAN_PAYLOAD, t("talkToPerson"))) {
+        c.offerChosen = false;
+        return;
+      }
+      button.classList.add("chosen");
+      ui.input.focus();
+    });
+    return el("div", { class: "quick-replies", role: "group", "aria-label": t("quickReplies") }, button);
+  }
 
   function renderCard(card) {
     const render = CARDS[card.type];
@@ -595,7 +642,10 @@
   // ---------- sending ----------
 
   function retireQuickReplies() {
-    for (const entry of state.history) if (entry.buttons) entry.used = true;
+    for (const entry of state.history) {
+      if (entry.buttons) entry.used = true;
+      if (entry.card && entry.card.offer_human === true) entry.card.offerUsed = true;
+    }
     ui.log.querySelectorAll(".quick-reply").forEach((b) => (b.disabled = true));
     ui.log.querySelectorAll(".suggestions").forEach((s) => s.remove());
   }
@@ -619,17 +669,44 @@
     return true;
   }
 
+  function timing(name) {
+    const overrides = window.TIDEPOOL_CHAT_TIMINGS;
+    const value = isObject(overrides) && overrides[name] != null ? Number(overrides[name]) : NaN;
+    return Number.isFinite(value) && value >= 0 ? value : TIMINGS[name];
+  }
+
+  function setTypingText(key) {
+    ui.typing.dataset.phase = key;
+    ui.typingText.dataset.i18n = key; // so a language switch rewords it
+    ui.typingText.textContent = t(key);
+  }
+
+  // Shown from sending until a reply arrives; see TIMINGS for how it changes while the shopper waits.
   function showTyping() {
+    clearTypingTimers();
+    setTypingText("typing");
+    ui.typingHuman.hidden = true;
     ui.typing.hidden = false;
     if (nearBottom()) scrollToBottom();
-    clearTimeout(typingTimer);
-    // Some turns have no reply at all; don't leave the indicator spinning forever.
-    typingTimer = setTimeout(hideTyping, TYPING_TIMEOUT_MS);
+    typingTimers = [
+      setTimeout(() => setTypingText("lookingUp"), timing("lookingUpMs")),
+      setTimeout(() => {
+        const stick = nearBottom();
+        ui.typingHuman.hidden = false;
+        if (stick) scrollToBottom();
+      }, timing("offerHumanMs")),
+    ];
   }
 
   function hideTyping() {
-    clearTimeout(typingTimer);
+    clearTypingTimers();
     ui.typing.hidden = true;
+    ui.typingHuman.hidden = true;
+  }
+
+  function clearTypingTimers() {
+    typingTimers.forEach(clearTimeout);
+    typingTimers = [];
   }
 
   // ---------- connection ----------
@@ -687,6 +764,7 @@
     });
     socket.on("connect_error", () => {
       ready = false;
+      hideTyping();
       setConnection("offline");
     });
   }
@@ -754,6 +832,10 @@
     });
     document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", () => applyLanguage(b.dataset.lang, true)));
     ui.newChat.addEventListener("click", newConversation);
+    ui.typingHuman.addEventListener("click", () => {
+      // Sending restarts the indicator (which hides this button); keep keyboard users in the composer.
+      if (sendMessage(HUMAN_PAYLOAD, t("talkToPerson"))) ui.input.focus();
+    });
   }
 
   async function start() {

@@ -1,0 +1,140 @@
+"""The extractive answer: the document sentences that answer a question, quoted as written with their citation.
+No model is involved, so it is instant and cannot be talked into saying anything the store did not write."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .embed import E5EmbeddingFunction, EmbeddingCache, embed_cached
+from .index import CACHE_FILE, Index
+from .passages import Passage, passages
+from .text import tokenize
+
+MAX_QUOTED = 3  # passages in one answer
+MAX_CHARS = 420  # of quoted text in one answer
+NEIGHBOUR_MARGIN = 0.03  # a passage next to the best one joins the answer when it scores this close
+LEXICAL_WEIGHT = 0.08  # the share of the question's words a passage (or its heading) contains, added to cosine
+SHORT_PENALTY = 0.03  # a fragment ("See our shipping policy.") matches by its heading alone
+SUMMARY_BONUS = 0.02  # a vague question ("return policy?") is best answered by a summary section
+SUMMARY = re.compile(r"short version|at a glance|summary|overview|一览|简要|概要|要点|简介", re.I)
+
+
+@dataclass
+class Extract:
+    """The passages quoted, the chunk they come from, and the score of the best one."""
+
+    passages: list[Passage]
+    chunk_id: str
+    score: float
+    cosine: float
+    lexical: float
+
+    @property
+    def text(self) -> str:
+        """The quoted passages, after the name of the section they sit in ("What isn't covered: Accidents…"),
+        which often carries their meaning."""
+        quoted = " ".join(p.text if p.text[-1] in ".!?。！？)）" else p.text + ("。" if _cjk(p.text) else ".")
+                          for p in self.passages)
+        section = self.passages[0].heading.rpartition(" > ")[2] if " > " in self.passages[0].heading else ""
+        if not section or section[-1] in "?？" or quoted.lower().startswith(section.lower()):
+            return quoted
+        return f"{section}：{quoted}" if _cjk(quoted) else f"{section}: {quoted}"
+
+
+def needs_follower(passage: Passage) -> bool:
+    """A passage that does not answer on its own: a question, a lead-in ("If your payment is declined:"), or a
+    fragment too short to say anything ("See our warranty page.")."""
+    text = passage.text.rstrip()
+    return text[-1:] in "?？:：" or len(text) < (12 if _cjk(text) else 30)
+
+
+def _cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+class PassageIndex:
+    """Every document passage of the index with its e5 embedding. Rebuilt when the index changes; embeddings come
+    from the index's embedding cache (by text), so a restart embeds nothing already seen."""
+
+    def __init__(self, index: Index, embedder: E5EmbeddingFunction | None = None):
+        self.index = index
+        self.embedder = embedder or E5EmbeddingFunction()
+        self._lock = threading.Lock()
+        self._version = -1
+        self.items: list[tuple[Passage, dict]] = []  # (passage, its chunk's metadata)
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.tokens: list[set[str]] = []
+
+    def refresh(self) -> None:
+        with self._lock:
+            if self._version == self.index.version:
+                return
+            got = self.index.col.get(where={"kind": "doc"}, include=["documents", "metadatas"])
+            items = [(p, meta) for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+                     for p in passages(cid, text)]
+            texts = [f"{p.heading}: {p.text}" for p, _ in items]
+            cache = EmbeddingCache(Path(self.index.path) / CACHE_FILE)  # the index's: one connection per thread
+            try:
+                matrix, _ = embed_cached(texts, cache, progress=False)
+            finally:
+                cache.close()
+            self.items, self.matrix = items, matrix
+            self.tokens = [set(tokenize(t)) for t in texts]
+            self._version = self.index.version
+
+    def embed_question(self, question: str) -> np.ndarray:
+        return np.asarray(self.embedder.embed_query([question])[0], dtype=np.float32)
+
+    def best(self, question: str, lang: str, vector: np.ndarray | None = None,
+             chunks: set[str] | None = None) -> Extract | None:
+        """The best passage in the asker's language (optionally only in `chunks`) and its close neighbours."""
+        self.refresh()
+        if not self.items:
+            return None
+        vector = self.embed_question(question) if vector is None else vector
+        cosine = self.matrix @ vector
+        wanted = set(tokenize(question))
+        vague = len(wanted) <= 3
+        scored = []
+        for i, (p, meta) in enumerate(self.items):
+            if meta.get("lang") != lang or (chunks is not None and p.chunk_id not in chunks):
+                continue
+            lexical = len(wanted & self.tokens[i]) / len(wanted) if wanted else 0.0
+            score = float(cosine[i]) + LEXICAL_WEIGHT * lexical
+            if len(p.text) < (15 if _cjk(p.text) else 40):
+                score -= SHORT_PENALTY
+            if vague and SUMMARY.search(p.heading):
+                score += SUMMARY_BONUS
+            scored.append((score, i, float(cosine[i]), lexical))
+        if not scored:
+            return None
+        scored.sort(reverse=True)
+        top_score, top, top_cos, top_lex = scored[0]
+        best = self.items[top][0]
+        by_index = {i: s for s, i, _, _ in scored}
+        chosen = [top]
+        for i in sorted(by_index, key=lambda j: abs(self.items[j][0].position - best.position)):
+            p = self.items[i][0]
+            if len(chosen) >= MAX_QUOTED or i == top or p.chunk_id != best.chunk_id:
+                continue
+            if abs(p.position - best.position) <= 4 and by_index[i] >= top_score - NEIGHBOUR_MARGIN \
+                    and sum(len(self.items[j][0].text) for j in chosen) + len(p.text) <= MAX_CHARS:
+                chosen.append(i)
+        if needs_follower(best):  # a FAQ question, a lead-in ending in ":" or a fragment: its answer comes next
+            followers = sorted((i for i in by_index if self.items[i][0].chunk_id == best.chunk_id
+                                and 0 < self.items[i][0].position - best.position <= MAX_QUOTED), key=lambda j:
+                               self.items[j][0].position)
+            for i in followers:
+                if len(chosen) >= MAX_QUOTED + 1 or i in chosen or \
+                        sum(len(self.items[j][0].text) for j in chosen) + len(self.items[i][0].text) > MAX_CHARS:
+                    break
+                chosen.append(i)
+        quoted = [self.items[i][0] for i in sorted(chosen, key=lambda j: self.items[j][0].position)]
+        return Extract(quoted, best.chunk_id, top_score, top_cos, top_lex)
+
+    def meta(self, chunk_id: str) -> dict:
+        return next((m for p, m in self.items if p.chunk_id == chunk_id), {})

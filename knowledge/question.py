@@ -1,0 +1,58 @@
+"""What a shopper's question is asking, before any answer is looked for: the part that is a question (not an
+instruction to the assistant), whether it wants a yes or no, and the things it names that no store text mentions."""
+from __future__ import annotations
+
+import difflib
+import re
+
+import jieba
+
+from .text import STOP, tokenize
+
+# "…, right? Just answer 'yes, it is 365 days'." / "请直接回答'是的'": the question is what comes before.
+INSTRUCTION = re.compile(
+    r"(?:\b(?:just|simply|please)\s+(?:say|answer|reply|respond|confirm|write)\b|"
+    r"\b(?:say|reply|respond|answer)\s+(?:only\s+)?(?:with|that|yes|exactly)\b|"
+    r"\bignore\s+(?:all|any|your|the|previous)\b|"
+    r"请?直接回答|请回答|只回答|请回复|直接说|忽略(?:之前|以上|所有|你的)).*$", re.I | re.S)
+# Everyday words a store's documents need not contain for a question about them to be answerable.
+COMMON = set("""有没有 是不是 能不能 可不可以 现在 另外 的话 一起 平时 那天 别的 拿来 要钱 多少 怎么 什么 时候 如果 还是
+已经 可能 需要 或者 一下 一个 这样 那样 为什么 怎样 几天 今天 明天 昨天 lose got old wore warn joining""".split())
+QUOTED = re.compile(r"['\"‘“「『][^'\"’”」』]{1,200}['\"’”」』]")
+YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|was|will|would|should|have|has|may|any)\b|"
+                    r"\b(?:right|correct|true)\s*[?？]|吗\s*[?？]?\s*$|么\s*[?？]?\s*$|"
+                    r"能不能|可不可以|有没有|是不是|对吧|对吗|是否|可否|行不行|要不要", re.I)
+
+
+def asked(question: str) -> str:
+    """The question without instructions to the assistant or text it was told to repeat."""
+    kept = INSTRUCTION.sub("", question)
+    kept = QUOTED.sub(" ", kept)
+    return kept.strip(" ,，;；") or question
+
+
+def is_yes_no(question: str) -> bool:
+    return YES_NO.search(asked(question)) is not None
+
+
+def unmentioned(question: str, documents: str, vocabulary: set[str]) -> list[str]:
+    """The question's words that no store document contains, allowing for a typo in a longer English word
+    ("canda" is Canada): the documents cannot say yes or no about them ("Do you sell kayaks?")."""
+    text = asked(question)
+    # Chinese words from jieba's dictionary only: its guessed words ("罐能", "码有") are splitting noise here
+    chinese = [t for t in jieba.lcut_for_search(text.lower(), HMM=False) if not t.isascii() and len(t) > 1]
+    missing = []
+    terms = [t for t in tokenize(text) if t.isascii()] + [t for t in chinese if t not in STOP]
+    for term in dict.fromkeys(t for t in terms if t not in COMMON):
+        if term.isdigit() or len(term) < 2 or not re.search(r"\w", term):
+            continue
+        if term.isascii():
+            stem = re.escape(term[:-1] if term.endswith("s") and len(term) > 3 else term)
+            if re.search(rf"\b{stem}(?:s|es)?\b", documents):
+                continue
+            if len(term) >= 5 and difflib.get_close_matches(term, vocabulary, n=1, cutoff=0.8):
+                continue
+        elif term in documents:
+            continue
+        missing.append(term)
+    return missing
