@@ -312,7 +312,7 @@ class Answerer:
         earlier = previous_question(question, history or [])
         query = f"{earlier} {question}" if earlier else question  # the standalone form retrieval sees
         hits = self.retrieve(query, lang)
-        result = self.fast_answer(question, query, lang, hits)
+        result = self.fast_answer(question, query, lang, hits, follow_up=bool(earlier))
         if isinstance(result, dict):
             if not result["refused"]:
                 yield {"type": "token", "text": result["answer"]}
@@ -333,8 +333,11 @@ class Answerer:
                 yield {"type": "token", "text": chunk.content}
         yield {"type": "final", **self.finish(raw, hits, query, lang)}
 
-    def fast_answer(self, question: str, query: str, lang: str, hits: list[Hit]) -> dict | Extract | None:
-        """The answer when no model is needed (a dict), else the best quote found on the way (or None)."""
+    def fast_answer(self, question: str, query: str, lang: str, hits: list[Hit], follow_up: bool = False
+                    ) -> dict | Extract | None:
+        """The answer when no model is needed (a dict), else the best quote found on the way (or None). A
+        follow-up's quote must be labelled-sure to be served: the passage nearest to two questions at once is
+        often about the first one, and the model is told which question is the follow-up."""
         if "catalogue" in self.routes and (fact := self.catalogue_fact(query, hits, lang)):
             return fact
         focus = asked(query)
@@ -349,7 +352,7 @@ class Answerer:
             if missing:  # "Do you sell kayaks?": no store text can say yes or no
                 return self.refusal(lang, [f"asks about {', '.join(missing)}, which no store text mentions"])
         extract = self.passages.best(focus, lang, vector) if "extractive" in self.routes else None
-        sure = extract is not None and extract.score >= EXTRACT_SURE
+        sure = extract is not None and extract.score >= (EXTRACT_LABEL if follow_up else EXTRACT_SURE)
         return self.quoted(extract, lang) if sure else extract
 
     def warm_up(self) -> None:

@@ -83,7 +83,7 @@ def summarise(rows: list[dict]) -> dict:
     unanswerable = [r for r in rows if not r["answerable"]]
     out = {"n": len(rows)}
     for k in K_VALUES:
-        out[f"recall@{k}"] = pct([r[f"hit@{k}"] for r in answerable if r.get("support")])
+        out[f"recall@{k}"] = pct([r[f"hit@{k}"] for r in answerable if r.get("support") and f"hit@{k}" in r])
     if not rows or "refused" not in rows[0]:
         return out
     refused = [r for r in rows if r["refused"]]

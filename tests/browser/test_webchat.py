@@ -372,10 +372,10 @@ def test_html_in_messages_is_shown_as_text(new_page):
 
 # Questions the store's documents answer only across passages, so the model writes the answer (most questions get
 # a prepared or quoted answer at once, with nothing to watch being written).
-MODEL_QUESTIONS = ["Can I return a jacket that I bought with a gift card and get cash back?",
-                   "I ordered two things and only one arrived, what should I do?",
-                   "My tent pole snapped on the first trip, is that covered and who pays postage?",
-                   "What happens to my points if I return an order I earned them on?"]
+MODEL_QUESTIONS = ["I ordered two things and only one arrived, what should I do?",
+                   "How do I send back boots that don't fit from Canada?",
+                   "I moved house after ordering, what now?",
+                   "Who pays for shipping when I send a faulty stove back?"]
 
 
 def written_by_the_model(stack, question: str) -> bool:

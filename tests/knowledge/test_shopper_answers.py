@@ -11,7 +11,8 @@ import pytest
 import requests
 
 from knowledge.passages import plain
-from knowledge.prepared import read_pairs
+from knowledge.index import Index
+from knowledge.prepared import MATCH_MIN, PreparedAnswers, read_pairs
 
 pytestmark = pytest.mark.llm
 REFUSING = re.compile(r"I'm sorry|don't have that information|抱歉|没有这方面")
@@ -44,7 +45,8 @@ def test_simple_policy_questions_are_answered_not_refused(store_service, questio
     body = ask(store_service, question, lang=lang)
     assert not body["refused"] and not REFUSING.search(body["answer"]), body
     assert number in body["answer"], body
-    assert body["label"] == "store_policy" and not body["offer_human"], body
+    # labelled as the store's policy, or (below the calibrated label threshold) quoted with an offer of a person
+    assert body["label"] == "store_policy" and not body["offer_human"] or body["label"] is None and body["offer_human"]
     assert any(source in s or "faq" in s for s in sources(body)), body
     no_raw_text(body)
 
@@ -126,14 +128,22 @@ def test_a_prepared_answer_is_served_at_once_with_its_citation(store_service):
 
 
 def test_a_prepared_answer_is_not_served_when_the_numbers_differ(store_service):
-    """The same question with the number its answer states gets the prepared answer; with another number it
-    does not ("within 30 days" vs "within 60 days")."""
-    pair, number = next((p, m.group()) for p in prepared_pairs(store_service) if p.lang == "en"
-                        and (m := re.search(r"\b\d+\b", p.answer)))
-    same = ask(store_service, f"{pair.question.rstrip('?')} ({number})?", lang="en")
-    other = ask(store_service, f"{pair.question.rstrip('?')} ({int(number) * 2 + 7})?", lang="en")
-    assert same["route"] == "prepared" and same["answer"] == plain(pair.answer), (pair, same)
-    assert other["route"] != "prepared", (pair, other)
+    """A question as close as a match to a prepared one, but naming another number ("within 60 days"), does not
+    get its answer: the numbers must agree, not only the meaning."""
+    prepared = PreparedAnswers(Index(store_service.index_dir))
+    prepared.refresh()
+    close = None
+    for i, (pair, _, _) in enumerate(prepared.pairs):
+        changed = f"{pair.question.rstrip('?？')} within 60 days?"
+        vector = prepared.embedder.embed_query([changed])[0]
+        if pair.lang == "en" and "60" not in pair.answer and float(prepared.matrix[i] @ vector) >= MATCH_MIN:
+            close = (pair, changed)
+            break
+    assert close, "no prepared question stays a close match with a number added"
+    pair, changed = close
+    assert not prepared.agrees(changed, pair)
+    body = ask(store_service, changed, lang="en")
+    assert not (body["route"] == "prepared" and body["answer"] == plain(pair.answer)), (pair, body)
 
 
 def test_four_shoppers_at_once_are_all_answered(store_service):
