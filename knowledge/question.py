@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from typing import Collection
 
 import jieba
 
@@ -35,7 +36,7 @@ def is_yes_no(question: str) -> bool:
     return YES_NO.search(asked(question)) is not None
 
 
-def unmentioned(question: str, documents: str, vocabulary: set[str]) -> list[str]:
+def unmentioned(question: str, documents: str, vocabulary: Collection[str]) -> list[str]:
     """The question's words that no store document contains, allowing for a typo in a longer English word
     ("canda" is Canada): the documents cannot say yes or no about them ("Do you sell kayaks?")."""
     text = asked(question)
