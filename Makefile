@@ -23,6 +23,12 @@ export KNOWLEDGE_PORT ?= 8000
 export ACTION_ENDPOINT_URL ?= http://127.0.0.1:$(ACTION_PORT)/webhook
 export KNOWLEDGE_URL ?= http://127.0.0.1:$(KNOWLEDGE_PORT)
 export TRACKER_DB ?= data/tracker.db
+# Rasa's SQL event broker (bot/endpoints.yml); the agent desk follows conversations there.
+export EVENTS_DB ?= data/events.db
+export EVENTS_DATABASE_URL ?= sqlite:///$(abspath $(EVENTS_DB))
+export DESK_PORT ?= 8090
+export DESK_URL ?= http://127.0.0.1:$(DESK_PORT)
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
@@ -68,11 +74,13 @@ $(MODEL): $(RASA_VENV)/.installed config.yml $(wildcard bot/domain/*.yml) $(NLU_
 
 $(STORE_DB): $(VENV)/.installed $(STORE_FILES)
 	@echo "==> Loading the demo store into $(STORE_DB)"
-	$(VENV_PY) -m actions.store load --db $(STORE_DB)
+	$(VENV_PY) -m shop.store load --db $(STORE_DB)
 
 run: setup
 	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)), knowledge (:$(KNOWLEDGE_PORT)) and the web chat."
 	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once Rasa logs 'Rasa server is up and running' (~1 min)."
+	@echo "    Agent desk: http://127.0.0.1:$(DESK_PORT) (first admin: DESK_ADMIN_EMAIL/DESK_ADMIN_PASSWORD, or"
+	@echo "    .venv/bin/python -m desk agents add --email you@store.example --name You --role admin)"
 	$(VENV)/bin/honcho start -f Procfile
 
 test: setup lint
@@ -99,7 +107,7 @@ report-copy: $(VENV)/.installed
 	$(VENV_PY) scripts/report_copy.py --out reports
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check shop bot actions connectors knowledge tests scripts
+	$(VENV)/bin/ruff check shop bot actions connectors knowledge desk tests scripts
 	$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/yamllint bot config.yml docker-compose.yml
 	$(VENV)/bin/hadolint Dockerfile
@@ -112,4 +120,4 @@ lock:
 include knowledge/knowledge.mk
 
 clean:
-	rm -rf models results $(STORE_DB) $(TRACKER_DB) test-results
+	rm -rf models results $(STORE_DB) $(TRACKER_DB) $(EVENTS_DB) data/desk.db test-results

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 from actions import config
-from actions.store import store
-from actions.store.backend import Product
+from shop.store import store
+from shop.store.backend import Product
 from shop.cardcopy import VARIANTS, check_copy, facts_of, template_line
 from shop.experiments import events
 from shop.experiments.bandit import thompson_pick

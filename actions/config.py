@@ -7,12 +7,8 @@ from shop.settings import StoreSettings, store_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Which StoreBackend the actions use: "sqlite" (embedded) or "package.module:ClassName" (actions/store/chosen.py).
-STORE_BACKEND = os.environ.get("STORE_BACKEND", "sqlite").strip()
-# SQLite file holding orders, customers, products, returns and tickets.
-STORE_DB = Path(os.environ.get("STORE_DB", PROJECT_ROOT / "data" / "store.db"))
-# Operator-editable store files (store.yml, catalog.jsonl, policies/).
-STORE_DATA_DIR = Path(os.environ.get("STORE_DATA_DIR", PROJECT_ROOT / "data" / "store"))
+# Where the store lives (backend, database, store files): shared with every service that reads the store.
+from shop.store.config import STORE_BACKEND, STORE_DATA_DIR, STORE_DB  # noqa: E402,F401
 # The store's name and currency, from its store.yml.
 STORE: StoreSettings = store_settings(STORE_DATA_DIR / "store.yml")
 # The knowledge service (retrieval-augmented answers).
@@ -25,3 +21,8 @@ COPY_EVENTS_DB = Path(os.environ.get("COPY_EVENTS_DB", PROJECT_ROOT / "data" / "
 COPY_POLICY = os.environ.get("COPY_POLICY", "bandit").strip().lower()
 # Operator-reviewed copy lines (written by `python -m knowledge copy`, copied here after review).
 COPY_FILE = Path(os.environ.get("COPY_FILE", STORE_DATA_DIR / "copy.jsonl"))
+# The agent desk, where a handoff waits for a person (desk/); its service token is shared through this file
+# unless DESK_SERVICE_TOKEN is set (shop/secrets.py).
+DESK_URL = os.environ.get("DESK_URL", "http://127.0.0.1:8090").rstrip("/")
+DESK_SERVICE_TOKEN_FILE = Path(os.environ.get("DESK_SERVICE_TOKEN_FILE", PROJECT_ROOT / "data" / ".desk-service-token"))
+DESK_TIMEOUT_S = float(os.environ.get("DESK_TIMEOUT_S", "5"))

@@ -15,8 +15,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.store import store
-from actions.store.backend import Order
+from shop.store import store
+from shop.store.backend import Order
 from shop.identifiers import normalize_email, normalize_order_id
 from shop.money import format_money
 

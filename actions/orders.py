@@ -7,8 +7,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.store import store
-from actions.store.backend import Order, StoreError
+from shop.store import store
+from shop.store.backend import Order, StoreError
 from actions.order_forms import (
     OrderFormValidation,
     end_of_task_events,

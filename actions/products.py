@@ -17,8 +17,8 @@ from rasa_sdk.types import DomainDict
 from actions import config
 from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
 from actions.card_copy import choose_variant, copy_line, record_of
-from actions.store import store
-from actions.store.backend import Product, ProductQuery
+from shop.store import store
+from shop.store.backend import Product, ProductQuery
 from actions.order_forms import language
 from actions.shopper_profile import for_recommender, identified_email, learn, learn_from_purchases, shopper_id
 from actions.promotions import promotion_fields

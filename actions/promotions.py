@@ -18,8 +18,8 @@ from rasa_sdk.types import DomainDict
 from actions import config
 from actions.rules import promotions as rules
 from actions.rules.promotions import CartLine, PromotionBook, Shopper, Verdict
-from actions.store import store
-from actions.store.backend import Order, Product
+from shop.store import store
+from shop.store.backend import Order, Product
 from actions.order_forms import language, today, verified_order
 from shop.money import format_money
 

@@ -9,9 +9,27 @@ from rasa_sdk.types import DomainDict
 
 from actions import config
 from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
+from actions.handoff import hand_off
 from actions.order_forms import language
 
 HISTORY_TURNS = 2  # earlier user messages sent along, so "and in black?" can be understood
+# Replies that mean the bot could not help: a second one in a row hands the shopper to a person.
+UNHELPFUL_UTTERANCES = {"utter_out_of_scope", "utter_default", "utter_knowledge_unavailable"}
+
+
+def _previous_reply_unhelpful(tracker: Tracker) -> bool:
+    """Whether the bot's reply to the shopper's previous message was a refusal or a fallback."""
+    seen_current = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_current:
+                return False  # the previous turn had no bot reply
+            seen_current = True
+        elif event.get("event") == "bot" and seen_current:
+            custom = (event.get("data") or {}).get("custom") or {}
+            utter = (event.get("metadata") or {}).get("utter_action")
+            return custom.get("route") == "refusal" or utter in UNHELPFUL_UTTERANCES
+    return False
 
 
 def _history(tracker: Tracker) -> List[Dict[str, str]]:
@@ -44,7 +62,7 @@ class ActionAnswerQuestion(Action):
             )
         except KnowledgeUnavailable:
             dispatcher.utter_message(response="utter_knowledge_unavailable")
-            return []
+            return hand_off("two_refusals") if _previous_reply_unhelpful(tracker) else []
         dispatcher.utter_message(
             text=result["answer"],
             json_message={
@@ -57,4 +75,6 @@ class ActionAnswerQuestion(Action):
                 "route": result.get("route"),
             },
         )
+        if result.get("route") == "refusal" and _previous_reply_unhelpful(tracker):
+            return hand_off("two_refusals")
         return []

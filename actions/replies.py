@@ -3,7 +3,7 @@
 import re
 from typing import List, Optional, Sequence
 
-from actions.store.backend import OrderItem
+from shop.store.backend import OrderItem
 from shop.numerals import CN_NUMERAL, cn_number
 
 YES = {

@@ -9,8 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from rasa_sdk.utils import call_potential_coroutine
 
-from actions.store import store
-from actions.store.backend import Order, OrderItem, StoreError
+from shop.store import store
+from shop.store.backend import Order, OrderItem, StoreError
 from actions.questions import ActionAnswerQuestion
 from actions.order_forms import (
     OrderFormValidation,

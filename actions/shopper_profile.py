@@ -13,7 +13,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import config
 from actions.order_forms import language, verified_order
-from actions.store import store
+from shop.store import store
 from shop.money import format_money
 
 KEEP = 5  # values kept per list, most recent first
@@ -130,7 +130,7 @@ class ActionShowProfile(Action):
         if not summary:
             dispatcher.utter_message(response="utter_profile_empty")
             return []
-        # The JSON is the same view an agent gets (`python -m actions.store profile --shopper ID`).
+        # The JSON is the same view an agent gets (`python -m shop.store profile --shopper ID`).
         dispatcher.utter_message(
             response="utter_profile_summary", summary=summary, json_message={"type": "profile", "profile": profile}
         )

@@ -1,4 +1,4 @@
-"""Complaints and requests for a person: recorded as tickets the store's team works from."""
+"""Complaints: recorded as tickets the store's team works from; an angry one goes straight to a person."""
 
 from typing import List, Text
 
@@ -7,55 +7,26 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.store import store
+from actions.handoff import hand_off, record_ticket
 from actions.order_forms import language
-
-MAX_TICKET_TEXT = 2000
-
-
-def _record(kind: str, tracker: Tracker) -> str:
-    return store().create_ticket(
-        kind=kind,
-        conversation_id=tracker.sender_id,
-        text=(tracker.latest_message.get("text") or "")[:MAX_TICKET_TEXT],
-        order_id=tracker.get_slot("order_id"),
-        language=language(tracker),
-    )
+from shop.sentiment import strongly_negative
 
 
 class ActionRecordComplaint(Action):
     """Records the shopper's message (first 2000 characters, with the order id if one is in the slots) as a complaint
-    ticket, and replies utter_complaint_recorded with the ticket id and a `ticket` payload."""
+    ticket, and replies utter_complaint_recorded with the ticket id and a `ticket` payload. When the message is
+    strongly negative it also hands the conversation to a person (reason "angry_complaint", first in the queue)."""
 
     def name(self) -> Text:
         return "action_record_complaint"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        ticket_id = _record("complaint", tracker)
+        ticket_id = record_ticket("complaint", tracker)
         dispatcher.utter_message(
             response="utter_complaint_recorded",
             json_message={"type": "ticket", "ticket_id": ticket_id, "kind": "complaint"},
             ticket_id=ticket_id,
         )
-        return []
-
-
-class ActionRequestHuman(Action):
-    """Records the request and tells the shopper how to reach the team (live handoff comes later)."""
-
-    def name(self) -> Text:
-        return "action_request_human"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        ticket_id = _record("handoff", tracker)
-        contact = store().store_info()["contact"]
-        hours = contact["hours"][language(tracker)]
-        dispatcher.utter_message(
-            response="utter_human_contact",
-            json_message={"type": "ticket", "ticket_id": ticket_id, "kind": "handoff"},
-            ticket_id=ticket_id,
-            email=contact.get("email", ""),
-            phone=contact.get("phone", ""),
-            hours=hours,
-        )
+        if strongly_negative(tracker.latest_message.get("text") or "", language(tracker)):
+            return hand_off("angry_complaint")
         return []

@@ -1,4 +1,4 @@
-"""Starting the real servers (Rasa, actions, web chat) on their own ports, for tests and benchmarks.
+"""Starting the real servers (Rasa, actions, knowledge, web chat, agent desk) on their own ports, for tests.
 
 They run with a fresh copy of the demo store and an empty tracker database, so they never touch a
 running `make run`.
@@ -7,6 +7,7 @@ running `make run`.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -93,8 +94,10 @@ class Stack:
     action_url: str
     knowledge_url: str
     webchat_url: str
+    desk_url: str
     store_db: Path
     env: Dict[str, str]
+    double_ports: Dict[str, int] = field(default_factory=dict)  # platform -> port its test double must use
     services: List[Service] = field(default_factory=list)
 
     def say(self, sender: str, text: str) -> Reply:
@@ -112,6 +115,37 @@ class Stack:
         return response.json()
 
 
+# Messaging platforms the connectors talk to; in tests, a double of each listens on its own loopback port
+# (tests/connectors/doubles/), and these test secrets sign its webhooks.
+PLATFORMS = ("telegram", "whatsapp", "messenger", "slack", "wechat")
+
+
+def platform_environment(ports: Dict[str, int]) -> Dict[str, str]:
+    """The connectors' settings pointing at the platform doubles, with fixed test secrets."""
+    return {
+        "TELEGRAM_BOT_TOKEN": "123456:test-telegram-token",
+        "TELEGRAM_SECRET_TOKEN": "test-telegram-secret",
+        "TELEGRAM_API_URL": f"http://127.0.0.1:{ports['telegram']}",
+        "WHATSAPP_ACCESS_TOKEN": "test-whatsapp-access-token",
+        "WHATSAPP_APP_SECRET": "test-whatsapp-app-secret",
+        "WHATSAPP_VERIFY_TOKEN": "test-whatsapp-verify",
+        "WHATSAPP_PHONE_NUMBER_ID": "106540352242922",
+        "WHATSAPP_API_URL": f"http://127.0.0.1:{ports['whatsapp']}/v21.0",
+        "MESSENGER_PAGE_ACCESS_TOKEN": "test-messenger-page-token",
+        "MESSENGER_APP_SECRET": "test-messenger-app-secret",
+        "MESSENGER_VERIFY_TOKEN": "test-messenger-verify",
+        "MESSENGER_API_URL": f"http://127.0.0.1:{ports['messenger']}/v21.0",
+        "SLACK_BOT_TOKEN": "xoxb-test-slack-token",
+        "SLACK_SIGNING_SECRET": "test-slack-signing-secret",
+        "SLACK_API_URL": f"http://127.0.0.1:{ports['slack']}/api/",
+        "WECHAT_APP_ID": "wx0123456789abcdef",
+        "WECHAT_APP_SECRET": "test-wechat-app-secret",
+        "WECHAT_TOKEN": "testwechattoken",
+        "WECHAT_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "WECHAT_API_URL": f"http://127.0.0.1:{ports['wechat']}",
+    }
+
+
 def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -123,6 +157,15 @@ def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
         STORE_DB=str(tmp / "store.db"),
         COPY_EVENTS_DB=str(tmp / "copy_events.db"),
         STORE_DATA_DIR=str(STORE_DIR),
+        EVENTS_DB=str(tmp / "events.db"),
+        EVENTS_DATABASE_URL=f"sqlite:///{tmp / 'events.db'}",
+        DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
+        DESK_URL=f"http://127.0.0.1:{ports['DESK_PORT']}",
+        RASA_URL=f"http://127.0.0.1:{ports['RASA_PORT']}",
+        DESK_SERVICE_TOKEN=secrets.token_urlsafe(24),
+        DESK_SECRET_KEY=secrets.token_urlsafe(32),
+        DESK_OPEN_HOURS=os.environ.get("DESK_OPEN_HOURS", "always"),  # tests choose; the clock does not
+        DESK_FEED_POLL_S="0.1",
         **{name: str(port) for name, port in ports.items()},
     )
     return env
@@ -133,11 +176,13 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     """Start actions, Rasa and the web chat; stop them on exit. Rasa takes about a minute."""
     if not MODEL.exists():
         raise RuntimeError(f"{MODEL} is missing: run `make setup`")
-    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEBCHAT_PORT", "KNOWLEDGE_PORT")}
+    ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEBCHAT_PORT", "KNOWLEDGE_PORT", "DESK_PORT")}
     rasa_port, action_port, webchat_port = ports["RASA_PORT"], ports["ACTION_PORT"], ports["WEBCHAT_PORT"]
+    double_ports = {platform: free_port() for platform in PLATFORMS}
     env = _environment(tmp, ports)
+    env.update(platform_environment(double_ports))
     subprocess.run(
-        [sys.executable, "-m", "actions.store", "load", "--db", env["STORE_DB"]],
+        [sys.executable, "-m", "shop.store", "load", "--db", env["STORE_DB"]],
         cwd=ROOT,
         env=env,
         check=True,
@@ -149,8 +194,10 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         action_url=f"http://127.0.0.1:{action_port}",
         knowledge_url=env["KNOWLEDGE_URL"],
         webchat_url=f"http://127.0.0.1:{webchat_port}",
+        desk_url=env["DESK_URL"],
         store_db=Path(env["STORE_DB"]),
         env=env,
+        double_ports=double_ports,
     )
     actions = Service(
         "actions",
@@ -199,11 +246,13 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         env,
         tmp,
     )
-    s.services = [actions, rasa, webchat, knowledge]
+    desk = Service("desk", [sys.executable, "-m", "desk", "serve", "--port", str(ports["DESK_PORT"])], env, tmp)
+    s.services = [actions, rasa, webchat, knowledge, desk]
     try:
         knowledge.wait_until(lambda: requests.get(f"{s.knowledge_url}/health", timeout=2).ok, 400)
         actions.wait_until(lambda: requests.get(f"{s.action_url}/health", timeout=2).ok, 60)
         webchat.wait_until(lambda: requests.get(f"{s.webchat_url}/health", timeout=2).ok, 60)
+        desk.wait_until(lambda: requests.get(f"{s.desk_url}/health", timeout=2).ok, 60)
         # The first parse also warms up jieba's dictionary.
         rasa.wait_until(lambda: requests.post(f"{rasa_url}/model/parse", json={"text": "hi"}, timeout=30).ok, 300)
         yield s

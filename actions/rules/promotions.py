@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.store.backend import Product
+from shop.store.backend import Product
 from shop.money import format_money
 from shop.settings import DEFAULT_CURRENCY
 

@@ -63,6 +63,21 @@
       labelCatalogue: "From our catalogue",
       image: "Image",
       imageMissing: "(image unavailable)",
+      queuePosition: "You're number {n} in the queue",
+      queueNext: "You're next",
+      queueWaiting: "Waiting for a person…",
+      backToAssistant: "Back to the assistant",
+      placeholderWaiting: "A person will join soon…",
+      agentJoined: "{agent} joined the conversation",
+      agentJoinedAnon: "A person joined the conversation",
+      chattingWith: "Chatting with {agent}",
+      chattingWithPerson: "Chatting with a person",
+      agentFallback: "Customer service",
+      backWithAssistant: "You're back with the assistant",
+      rateConversation: "Rate this conversation",
+      rateN: "Rate {n} out of 5",
+      ratingThanks: "Thanks for your rating",
+      ticketCreated: "Ticket {id} created",
     },
     zh: {
       help: "在线客服",
@@ -123,6 +138,21 @@
       labelCatalogue: "来自商品目录",
       image: "图片",
       imageMissing: "（图片无法显示）",
+      queuePosition: "您排在第 {n} 位",
+      queueNext: "下一位就是您",
+      queueWaiting: "正在等待人工客服…",
+      backToAssistant: "返回智能助手",
+      placeholderWaiting: "客服即将接入…",
+      agentJoined: "客服 {agent} 已接入",
+      agentJoinedAnon: "人工客服已接入",
+      chattingWith: "正在与 {agent} 对话",
+      chattingWithPerson: "正在与人工客服对话",
+      agentFallback: "人工客服",
+      backWithAssistant: "您已回到智能助手",
+      rateConversation: "为本次对话评分",
+      rateN: "评分 {n} 分（满分 5 分）",
+      ratingThanks: "感谢您的评价",
+      ticketCreated: "已创建工单 {id}",
     },
   };
 
@@ -134,6 +164,12 @@
   // window.TIDEPOOL_CHAT_TIMINGS = { lookingUpMs, offerHumanMs } (read each time a message is sent).
   const TIMINGS = Object.freeze({ lookingUpMs: 3000, offerHumanMs: 15000 });
   const HUMAN_PAYLOAD = "/human_agent"; // the human_agent intent, as the domain's "Talk to a person" buttons send it
+  const CANCEL_PAYLOAD = "/handoff_cancel"; // leaves the queue for a person (docs/desk-api.md, "Handoff payloads")
+  const ratePayload = (n) => `/rate_conversation{"rating": ${n}}`;
+  // Handoff cards that change who answers the shopper; the conversation's handoff state is derived from them.
+  const HANDOFF_CARDS = new Set(["handoff_waiting", "agent_joined", "agent_message", "handoff_ended", "handoff_unavailable"]);
+  // Cards drawn as a centred system line rather than as something the assistant says.
+  const SYSTEM_CARDS = new Set(["agent_joined", "handoff_ended", "handoff_unavailable"]);
   const URL_RE = /https?:\/\/[^\s<>"'，。！？、；：（）【】《》]+/g;
 
   const $ = (id) => document.getElementById(id);
@@ -161,6 +197,11 @@
   let typingTimers = [];
   let liveSource = null; // EventSource of answers being written for this conversation
   let liveDraft = null; // the message node showing one of them
+  // Who answers the shopper: "idle" (the assistant), "waiting" (for a person) or "agent" (a person is chatting).
+  // Always derived from the history (see handoffStatus), so a reload or a redraw gets it back.
+  let handoff = { mode: "idle", agent: "", waitingCard: null };
+  const entryNodes = new WeakMap(); // history entry -> its message node, for redrawing one message in place
+  const waitingNodes = new WeakMap(); // handoff_waiting status node -> its card
   let state = loadState();
 
   // ---------- storage: session id + rendered history survive a reload ----------
@@ -368,29 +409,33 @@
     fetch("api/events", { method: "POST", body, keepalive: true, headers: { "Content-Type": "application/json" } }).catch(() => {});
   }
 
+  // One product tile (an `li` for a `ul.product-strip`): the products card's and a person's product share it.
+  // `variant` is the copy experiment's arm, if any; without one no copy events are sent.
+  function productTile(p, variant) {
+    const url = safeUrl(p.url);
+    const clicked = (element) => () => postCopyEvent(variant, "click", p.id, element);
+    const question = p.id ? t("askAbout", { name: p.name, id: p.id }) : t("askAbout", { name: p.name }).replace(/\s*[(（]\s*[)）]/, "");
+    return el("li", { class: "product", "data-product-id": str(p.id) }, [
+      productImage(p),
+      el("h3", { class: "product-name", text: str(p.name) }),
+      p.price != null && el("p", { class: "price", text: money(p.price, p.currency) }),
+      typeof p.copy === "string" && p.copy.trim() && el("p", { class: "copy", text: p.copy }),
+      p.reason && el("p", { class: "reason", text: str(p.reason) }),
+      el("div", { class: "product-actions" }, [
+        url && el("a", { class: "view", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `${t("view")}: ${str(p.name)}`, onclick: clicked("link"), onauxclick: clicked("link") }, t("view")),
+        el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(question)) }, t("ask")),
+        // Both name the product by id, which the recommender anchors on.
+        p.id && el("button", { type: "button", class: "more", "data-action": "similar", "aria-label": `${t("similar")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("similarTo", { id: p.id }))) }, t("similar")),
+        p.id && el("button", { type: "button", class: "more", "data-action": "complements", "aria-label": `${t("goesWith")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("goesWithAsk", { id: p.id }))) }, t("goesWith")),
+      ]),
+    ]);
+  }
+
   CARDS.products = (c) => {
     const items = asArray(c.items).filter(isObject);
     if (!items.length) return null;
     const variant = typeof c.variant === "string" ? c.variant : "";
-    const tiles = items.map((p) => {
-      const url = safeUrl(p.url);
-      const clicked = (element) => () => postCopyEvent(variant, "click", p.id, element);
-      const question = p.id ? t("askAbout", { name: p.name, id: p.id }) : t("askAbout", { name: p.name }).replace(/\s*[(（]\s*[)）]/, "");
-      return el("li", { class: "product", "data-product-id": str(p.id) }, [
-        productImage(p),
-        el("h3", { class: "product-name", text: str(p.name) }),
-        p.price != null && el("p", { class: "price", text: money(p.price, p.currency) }),
-        typeof p.copy === "string" && p.copy.trim() && el("p", { class: "copy", text: p.copy }),
-        p.reason && el("p", { class: "reason", text: str(p.reason) }),
-        el("div", { class: "product-actions" }, [
-          url && el("a", { class: "view", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `${t("view")}: ${str(p.name)}`, onclick: clicked("link"), onauxclick: clicked("link") }, t("view")),
-          el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(question)) }, t("ask")),
-          // Both name the product by id, which the recommender anchors on.
-          p.id && el("button", { type: "button", class: "more", "data-action": "similar", "aria-label": `${t("similar")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("similarTo", { id: p.id }))) }, t("similar")),
-          p.id && el("button", { type: "button", class: "more", "data-action": "complements", "aria-label": `${t("goesWith")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("goesWithAsk", { id: p.id }))) }, t("goesWith")),
-        ]),
-      ]);
-    });
+    const tiles = items.map((p) => productTile(p, variant));
     // Redraws (reload, language switch) are not new impressions: the flag is saved with the history entry.
     if (variant && !c.impressionsSent) {
       c.impressionsSent = true;
@@ -466,6 +511,178 @@
     return el("div", { class: "quick-replies", role: "group", "aria-label": t("quickReplies") }, button);
   }
 
+  // ---------- handing the conversation to a person ----------
+  // Each handoff payload follows its own text message (docs/desk-api.md, "Handoff payloads"); the cards add status
+  // and actions under that text and never repeat it. Renderers only read the card (plus flags saved on it when
+  // the shopper clicks), so redrawing the history gives the same page.
+
+  const agentName = (value) => str(value).trim().slice(0, 80);
+  const validRating = (value) => (Number.isInteger(value) && value >= 1 && value <= 5 ? value : 0);
+  const stars = (n) => "★".repeat(n) + "☆".repeat(5 - n);
+
+  // Waiting for a person: the place in the queue and a way back. Only the latest status stays usable (syncHandoff).
+  CARDS.handoff_waiting = (c) => {
+    const n = Number(c.position);
+    const known = Number.isInteger(n) && n >= 1;
+    const button = el("button", { type: "button", class: "stop-waiting", "data-payload": CANCEL_PAYLOAD, disabled: !!c.cancelled }, t("backToAssistant"));
+    button.addEventListener("click", () => {
+      if (c.cancelled || button.disabled) return;
+      c.cancelled = true; // before sending: sending saves the history, and the queue state follows this flag
+      if (!sendMessage(CANCEL_PAYLOAD, t("backToAssistant"), { quiet: true })) {
+        c.cancelled = false;
+        syncHandoff();
+        return;
+      }
+      button.classList.add("chosen");
+      ui.input.focus(); // the clicked button is now disabled; keep keyboard users in the composer
+    });
+    button.classList.toggle("chosen", !!c.cancelled);
+    const node = el("div", { class: "handoff-status", "data-card": "handoff_waiting", "data-position": known ? String(n) : null, "data-handoff-id": c.handoff_id == null ? null : str(c.handoff_id), "data-state": c.cancelled ? "done" : "waiting" }, [
+      el("p", { class: "queue-position", text: known ? t(n === 1 ? "queueNext" : "queuePosition", { n }) : t("queueWaiting") }),
+      button,
+    ]);
+    waitingNodes.set(node, c);
+    return node;
+  };
+
+  CARDS.agent_joined = (c) => {
+    const agent = agentName(c.agent);
+    return el("div", { class: "handoff-notice", "data-card": "agent_joined", "data-agent": agent || null, text: agent ? t("agentJoined", { agent }) : t("agentJoinedAnon") });
+  };
+
+  // A person's reply: its text bubble is marked when the payload arrives (markAgentText); this adds the product
+  // they picked, if any, as one tile of the products card.
+  CARDS.agent_message = (c) => {
+    const p = isObject(c.product) && (c.product.name != null || c.product.id != null) ? c.product : null;
+    if (!p) return null;
+    const agent = agentName(c.agent);
+    return [
+      !c.textMarked && el("span", { class: "agent-name", text: agent || t("agentFallback") }), // no text bubble to carry the name
+      el("div", { class: "card products-card agent-product", "data-card": "agent_message", "data-agent": agent || null }, el("ul", { class: "product-strip", "aria-label": t("products") }, productTile(p, ""))),
+    ];
+  };
+
+  CARDS.handoff_ended = (c) => [
+    el("div", { class: "handoff-notice", "data-card": "handoff_ended", "data-agent": agentName(c.agent) || null, text: t("backWithAssistant") }),
+    c.ask_rating === true && renderRating(c),
+  ];
+
+  CARDS.handoff_unavailable = (c) => {
+    const id = str(c.ticket_id).trim();
+    if (!id) return null; // the text already says nobody can join; the entry is still kept for the handoff state
+    return el("div", { class: "handoff-notice notice-card", "data-card": "handoff_unavailable", "data-why": str(c.why) || null, "data-ticket-id": id, text: t("ticketCreated", { id }) });
+  };
+
+  // Five stars for the conversation with a person, usable once; the choice is saved on the card as `rated`.
+  function renderRating(c) {
+    const row = el("div", { class: "rating", "data-card": "rating", role: "group", "aria-label": t("rateConversation") });
+    const showRated = (rated) => {
+      row.dataset.rated = String(rated);
+      buttons.forEach((b, i) => {
+        b.disabled = true;
+        b.classList.toggle("on", i < rated);
+        b.classList.toggle("chosen", i + 1 === rated);
+      });
+      row.append(el("p", { class: "rating-thanks", text: t("ratingThanks") }));
+    };
+    const buttons = [1, 2, 3, 4, 5].map((n) => {
+      const label = t("rateN", { n });
+      const button = el("button", { type: "button", class: "rate", "data-rating": n, "data-payload": ratePayload(n), "aria-label": label, title: label }, "★");
+      button.addEventListener("click", () => {
+        if (validRating(c.rated)) return;
+        c.rated = n; // before sending: sending saves the history
+        if (!sendMessage(ratePayload(n), stars(n), { quiet: true })) {
+          delete c.rated;
+          return;
+        }
+        showRated(n); // in place, so assistive technology hears the thanks rather than the whole row again
+        ui.input.focus();
+      });
+      return button;
+    });
+    row.append(...buttons);
+    if (validRating(c.rated)) showRated(c.rated);
+    return row;
+  }
+
+  // Marks the text message just before an agent_message payload as written by that person. Rasa sends the text
+  // first, so it is the last entry; anything else (a card, the shopper, an already marked reply) is left alone.
+  function markAgentText(card) {
+    const prev = state.history[state.history.length - 1];
+    if (!isObject(prev) || prev.from === "user" || prev.card || prev.image || !prev.text || prev.byAgent) return;
+    prev.byAgent = true;
+    prev.agent = agentName(card.agent);
+    card.textMarked = true;
+    const old = entryNodes.get(prev);
+    const node = renderEntry(prev);
+    if (old && node) {
+      old.replaceWith(node);
+      entryNodes.set(prev, node);
+    }
+    saveState();
+  }
+
+  // Who answers the shopper now, from the history: the latest handoff card decides (a reply by a person counts as
+  // one joining, unless the handoff was over by then). Works on a trimmed history too.
+  function handoffStatus() {
+    let mode = "idle";
+    let agent = "";
+    let waitingCard = null;
+    let over = false;
+    for (const entry of state.history) {
+      if (!isObject(entry) || entry.from === "user") continue;
+      const c = isObject(entry.card) ? entry.card : null;
+      const type = c ? c.type : entry.byAgent === true ? "agent_text" : null;
+      if (type === "handoff_waiting") {
+        over = !!c.cancelled;
+        mode = over ? "idle" : "waiting";
+        waitingCard = over ? null : c;
+        agent = "";
+      } else if (type === "agent_joined") {
+        mode = "agent";
+        agent = agentName(c.agent);
+        waitingCard = null;
+        over = false;
+      } else if ((type === "agent_message" || type === "agent_text") && !over) {
+        mode = "agent";
+        agent = agentName(c ? c.agent : entry.agent) || agent;
+        waitingCard = null;
+      } else if (type === "handoff_ended" || type === "handoff_unavailable") {
+        mode = "idle";
+        agent = "";
+        waitingCard = null;
+        over = true;
+      }
+    }
+    return { mode, agent, waitingCard };
+  }
+
+  // Brings the page in line with the handoff state: the agent banner, the composer's placeholder, which
+  // "Back to the assistant" button is usable, and no typing indicator while the assistant is silent on purpose.
+  function syncHandoff() {
+    handoff = handoffStatus();
+    let banner = document.querySelector(".agent-banner");
+    if (handoff.mode === "agent") {
+      if (!banner) {
+        banner = el("p", { class: "agent-banner", id: "agent-banner" });
+        ui.banner.before(banner);
+      }
+      banner.textContent = handoff.agent ? t("chattingWith", { agent: handoff.agent }) : t("chattingWithPerson");
+      if (handoff.agent) banner.dataset.agent = handoff.agent;
+      else delete banner.dataset.agent;
+    } else if (banner) {
+      banner.remove();
+    }
+    ui.input.dataset.i18nPlaceholder = handoff.mode === "waiting" ? "placeholderWaiting" : "placeholder";
+    ui.input.placeholder = t(ui.input.dataset.i18nPlaceholder);
+    ui.log.querySelectorAll(".handoff-status").forEach((node) => {
+      const live = handoff.mode === "waiting" && waitingNodes.get(node) === handoff.waitingCard;
+      node.dataset.state = live ? "waiting" : "done";
+      node.querySelectorAll("button.stop-waiting").forEach((b) => (b.disabled = !live));
+    });
+    if (handoff.mode !== "idle") hideTyping();
+  }
+
   function renderCard(card) {
     const render = CARDS[card.type];
     if (typeof render !== "function") return null; // unknown types are ignored
@@ -499,7 +716,12 @@
 
   function renderEntry(entry) {
     const who = entry.from === "user" ? "user" : "bot";
-    const speaker = el("span", { class: "visually-hidden", text: t(who === "user" ? "you" : "assistant") });
+    const cardType = who === "bot" && isObject(entry.card) ? str(entry.card.type) : "";
+    const system = SYSTEM_CARDS.has(cardType);
+    const byAgent = who === "bot" && !entry.card && entry.byAgent === true; // a reply written by a person
+    let speaker = el("span", { class: "visually-hidden", text: t(who === "user" ? "you" : "assistant") });
+    if (byAgent) speaker = el("span", { class: "agent-name", text: agentName(entry.agent) || t("agentFallback") });
+    else if (system || cardType === "agent_message") speaker = null; // not something the assistant says
     let content = null;
     if (who === "user") content = el("div", { class: "bubble", text: str(entry.text) });
     else if (entry.card) content = renderCard(entry.card);
@@ -512,12 +734,13 @@
       }
     } else {
       const parts = [];
-      if (entry.text) parts.push(el("div", { class: "bubble" }, richText(entry.text)));
+      if (entry.text) parts.push(el("div", { class: byAgent ? "bubble from-agent" : "bubble" }, richText(entry.text)));
       if (Array.isArray(entry.buttons) && entry.buttons.length) parts.push(renderQuickReplies(entry));
       if (parts.length) content = parts;
     }
     if (!content) return null;
-    return el("div", { class: `msg ${who}${entry.card ? " card-msg" : ""}`, "data-from": who }, [speaker].concat(content));
+    const classes = `msg ${who}${entry.card ? " card-msg" : ""}${system ? " system" : ""}${byAgent ? " agent" : ""}`;
+    return el("div", { class: classes, "data-from": who, "data-agent": byAgent ? agentName(entry.agent) || null : null }, [speaker].concat(content));
   }
 
   function renderWelcome() {
@@ -544,8 +767,12 @@
       } catch (e) {
         console.warn("webchat: skipping a stored message", e); // one bad entry must not break the page
       }
-      if (node) ui.log.append(node);
+      if (node) {
+        entryNodes.set(entry, node);
+        ui.log.append(node);
+      }
     }
+    syncHandoff();
     scrollToBottom();
   }
 
@@ -558,14 +785,20 @@
     ui.scroller.scrollTop = ui.scroller.scrollHeight;
   }
 
-  // Renders and remembers one message; entries that render to nothing are dropped.
+  // Renders and remembers one message; entries that render to nothing are dropped, except handoff cards, which
+  // are kept for the handoff state (see handoffStatus).
   function addEntry(entry, forceScroll) {
     const node = renderEntry(entry);
-    if (!node) return;
+    const keep = isObject(entry.card) && HANDOFF_CARDS.has(entry.card.type);
+    if (!node && !keep) return;
     const stick = forceScroll || nearBottom();
     state.history.push(entry);
     saveState();
-    ui.log.append(node);
+    if (node) {
+      entryNodes.set(entry, node);
+      ui.log.append(node);
+    }
+    if (keep || entry.from === "user") syncHandoff();
     if (stick) scrollToBottom();
   }
 
@@ -592,7 +825,10 @@
   function onBotMessage(msg) {
     hideTyping();
     dropDraft(); // the checked answer replaces what was shown while it was written
-    for (const entry of toEntries(msg)) addEntry(entry);
+    for (const entry of toEntries(msg)) {
+      if (isObject(entry.card) && entry.card.type === "agent_message") markAgentText(entry.card);
+      addEntry(entry);
+    }
   }
 
   // ---------- answers shown while they are written ----------
@@ -650,8 +886,9 @@
     ui.log.querySelectorAll(".suggestions").forEach((s) => s.remove());
   }
 
-  // `shown` is what the shopper sees (a button title) when it differs from what Rasa gets.
-  function sendMessage(text, shown) {
+  // `shown` is what the shopper sees (a button title) when it differs from what Rasa gets. `quiet` sends without
+  // the typing indicator (answers to the handoff's own controls, which need no reply).
+  function sendMessage(text, shown, options) {
     const message = str(text).trim().slice(0, config.maxLength);
     if (!message) return false;
     if (!ready) {
@@ -665,7 +902,7 @@
       session_id: state.sessionId,
       metadata: { ui_language: lang },
     });
-    showTyping();
+    if (!(options && options.quiet)) showTyping(); // not while a person is awaited or chatting (see showTyping)
     return true;
   }
 
@@ -684,6 +921,12 @@
   // Shown from sending until a reply arrives; see TIMINGS for how it changes while the shopper waits.
   function showTyping() {
     clearTypingTimers();
+    // While the shopper waits for a person, or a person is chatting, the assistant is silent on purpose: no dots,
+    // no "looking this up", no offer of a person.
+    if (handoff.mode !== "idle") {
+      hideTyping();
+      return;
+    }
     setTypingText("typing");
     ui.typingHuman.hidden = true;
     ui.typing.hidden = false;
@@ -691,6 +934,7 @@
     typingTimers = [
       setTimeout(() => setTypingText("lookingUp"), timing("lookingUpMs")),
       setTimeout(() => {
+        if (handoff.mode !== "idle") return;
         const stick = nearBottom();
         ui.typingHuman.hidden = false;
         if (stick) scrollToBottom();
@@ -815,6 +1059,7 @@
     document.title = `${store} · ${t("help")}`;
     updateComposer();
     if (rerender) renderAll(); // cards and labels follow the UI language; bot text stays as sent
+    else syncHandoff();
   }
 
   function wireUi() {

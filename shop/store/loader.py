@@ -1,6 +1,6 @@
 """Loads the operator's store files into the embedded SQLite store.
 
-`python -m actions.store load [--data DIR] [--db FILE]` (re)builds the database from `store.yml`, `catalog.jsonl`,
+`python -m shop.store load [--data DIR] [--db FILE]` (re)builds the database from `store.yml`, `catalog.jsonl`,
 `customers.json` and `orders.json`. Order dates in the seed are day offsets, materialised against today's date so
 the demo's return windows stay meaningful.
 """

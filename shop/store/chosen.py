@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib
 from functools import lru_cache
 
-from actions import config
-from actions.store.backend import StoreBackend
+from shop.store import config
+from shop.store.backend import StoreBackend
 
 
 @lru_cache(maxsize=1)
@@ -15,7 +15,7 @@ def store() -> StoreBackend:
     whose class is built as `ClassName(db_path, data_dir)` from STORE_DB and STORE_DATA_DIR."""
     choice = config.STORE_BACKEND
     if choice == "sqlite":
-        from actions.store.sqlite import SqliteStore
+        from shop.store.sqlite import SqliteStore
 
         return SqliteStore(config.STORE_DB, config.STORE_DATA_DIR)
     module_name, _, class_name = choice.partition(":")

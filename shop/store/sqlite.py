@@ -1,4 +1,4 @@
-"""The embedded store backend: SQLite, loaded from the operator's store files by `actions/store/loader.py`."""
+"""The embedded store backend: SQLite, loaded from the operator's store files by `shop/store/loader.py`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import yaml
 
-from actions.store.backend import (
+from shop.store.backend import (
     Customer,
     OPEN_STATES,
     Order,
@@ -23,7 +23,7 @@ from actions.store.backend import (
     StoreBackend,
     StoreError,
 )
-from actions.store.loader import PROFILES
+from shop.store.loader import PROFILES
 from shop.settings import store_settings
 
 
@@ -32,7 +32,7 @@ def _date(value: Optional[str]) -> Optional[date]:
 
 
 class SqliteStore(StoreBackend):
-    """The store backend over the SQLite file `python -m actions.store load` builds (STORE_BACKEND=sqlite)."""
+    """The store backend over the SQLite file `python -m shop.store load` builds (STORE_BACKEND=sqlite)."""
 
     def __init__(self, db_path: Path, data_dir: Path) -> None:
         self.db_path = Path(db_path)
@@ -216,6 +216,22 @@ class SqliteStore(StoreBackend):
         with self._db() as db:
             row = db.execute("SELECT * FROM products WHERE id = ?", (product_id,)).fetchone()
             return self._product(db, row) if row else None
+
+    def orders_of(self, email: str) -> List[Order]:
+        with self._db() as db:
+            ids = [r["id"] for r in db.execute(
+                "SELECT id FROM orders WHERE email = ? ORDER BY placed_on DESC, id DESC", (email.strip().lower(),))]
+            return [order for order in (self._load_order(db, i) for i in ids) if order]
+
+    def find_products(self, text: str, limit: int = 8) -> List[Product]:
+        pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT * FROM products WHERE lower(id) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' "
+                "OR name_zh LIKE ? ESCAPE '\\' ORDER BY popularity DESC, id LIMIT ?",
+                (pattern, pattern, pattern, max(1, min(limit, 50))),
+            ).fetchall()
+            return [self._product(db, row) for row in rows]
 
     def customer(self, email: str) -> Optional[Customer]:
         email = email.strip().lower()

@@ -1,4 +1,4 @@
-"""`python -m actions.store load|profile`: load the store files into the embedded database, or print what the
+"""`python -m shop.store load|profile`: load the store files into the embedded database, or print what the
 assistant remembers about a shopper (the agent's view)."""
 
 from __future__ import annotations
@@ -7,15 +7,15 @@ import argparse
 import json
 from pathlib import Path
 
-from actions import config
-from actions.store.loader import load_store
-from actions.store.sqlite import SqliteStore
+from shop.store import config
+from shop.store.loader import load_store
+from shop.store.sqlite import SqliteStore
 
 
 def main() -> None:
     """`load`: (re)build the database from the store files and print the row counts; `profile --shopper ID`: print
     that shopper's saved profile as JSON."""
-    parser = argparse.ArgumentParser(prog="python -m actions.store")
+    parser = argparse.ArgumentParser(prog="python -m shop.store")
     parser.add_argument("command", choices=["load", "profile"], help="load the store files, or print a profile")
     parser.add_argument("--data", type=Path, default=config.STORE_DATA_DIR)
     parser.add_argument("--db", type=Path, default=config.STORE_DB)

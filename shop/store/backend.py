@@ -1,7 +1,7 @@
 """The store-backend interface the actions talk to, and the order rules that do not depend on a backend.
 
 A real shop platform (Shopify, WooCommerce, ...) plugs in by implementing `StoreBackend` and naming it in the
-STORE_BACKEND setting (`actions/store/chosen.py`); `SqliteStore` in `sqlite.py` is the embedded default over the
+STORE_BACKEND setting (`shop/store/chosen.py`); `SqliteStore` in `sqlite.py` is the embedded default over the
 demo data.
 """
 
@@ -198,6 +198,14 @@ class StoreBackend(ABC):
     @abstractmethod
     def purchases(self, email: str) -> List[Dict[str, Any]]:
         """What this customer bought: [{product_id, category, brand, color, size}], newest order first."""
+
+    @abstractmethod
+    def orders_of(self, email: str) -> List[Order]:
+        """Every order placed with this email, newest first (for an agent, once the shopper proved the email)."""
+
+    @abstractmethod
+    def find_products(self, text: str, limit: int = 8) -> List[Product]:
+        """Products whose id or name (English or Chinese) contains `text`, best-selling first."""
 
     @abstractmethod
     def profile(self, shopper_id: str) -> Dict[str, Any]:

@@ -1,0 +1,292 @@
+"""The desk's API for signed-in agents (contract: docs/desk-api.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from aiohttp import web
+from aiohttp_session import get_session, new_session
+from sqlalchemy import insert, select
+
+from desk import accounts, assistant, handoffs, messages, metrics, store_view, transcript
+from desk.db import agents as agent_table
+from desk.db import drafts, notes
+from desk.db import handoffs as handoff_table
+from desk.security import AGENT, client_address, csrf_token, json_error
+from desk.state import DESK, Desk
+
+MAX_REPLY = 4000
+PING_S = 15.0
+
+routes = web.RouteTableDef()
+
+
+def desk(request: web.Request) -> Desk:
+    return request.app[DESK]
+
+
+async def body(request: web.Request) -> dict:
+    try:
+        data = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "the body must be a JSON object"}),
+                                 content_type="application/json") from None
+    if not isinstance(data, dict):
+        raise web.HTTPBadRequest(text=json.dumps({"error": "the body must be a JSON object"}),
+                                 content_type="application/json")
+    return data
+
+
+def handoff_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["handoff_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+
+
+def labelled(d: Desk, handoff: dict) -> dict:
+    return {**handoff, "reason_label": d.reason_label(handoff["reason"])}
+
+
+# --- sign-in -------------------------------------------------------------------------------------------------
+
+@routes.get("/api/session")
+async def session_info(request: web.Request) -> web.Response:
+    d = desk(request)
+    session = await get_session(request)
+    agent = accounts.by_id(d.engine, session["agent_id"]) if isinstance(session.get("agent_id"), int) else None
+    return web.json_response({"agent": agent.public(agent.id in d.hub.online()) if agent else None,
+                              "csrf_token": await csrf_token(request)})
+
+
+@routes.post("/api/login")
+async def login(request: web.Request) -> web.Response:
+    d = desk(request)
+    data = await body(request)
+    email, password = str(data.get("email", ""))[:320].strip().lower(), str(data.get("password", ""))[:1024]
+    keys = [f"email:{email}", f"ip:{client_address(request)}"]
+    allowed, wait_s = accounts.attempts_left(d.engine, keys, d.settings.login_attempts, d.settings.login_window_s)
+    if not allowed:
+        return web.json_response({"error": "too many attempts", "retry_after_s": round(wait_s)}, status=429,
+                                 headers={"Retry-After": str(round(wait_s))})
+    agent = await asyncio.to_thread(accounts.verify, d.engine, email, password)
+    if agent is None:
+        accounts.record_failure(d.engine, keys)
+        return json_error(401, "wrong email or password")
+    accounts.clear_failures(d.engine, keys[0])
+    session = await new_session(request)  # a fresh session id: no fixation
+    session["agent_id"] = agent.id
+    return web.json_response({"agent": agent.public(agent.id in d.hub.online()),
+                              "csrf_token": await csrf_token(request)})
+
+
+@routes.post("/api/logout")
+async def logout(request: web.Request) -> web.Response:
+    (await get_session(request)).invalidate()
+    return web.Response(status=204)
+
+
+# --- live updates ----------------------------------------------------------------------------------------------
+
+@routes.get("/api/stream")
+async def stream(request: web.Request) -> web.StreamResponse:
+    d, agent = desk(request), request[AGENT]
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache",
+                                           "X-Accel-Buffering": "no"})
+    await response.prepare(request)
+    queue = d.hub.subscribe(agent.id)
+    accounts.seen(d.engine, agent.id, time.time())
+    d.hub.inbox_changed("agent online")
+    try:
+        await response.write(b": connected\n\n")
+        while True:
+            try:
+                message = await asyncio.wait_for(queue.get(), timeout=PING_S)
+                await response.write(message.encode())
+            except asyncio.TimeoutError:
+                accounts.seen(d.engine, agent.id, time.time())
+                await response.write(b": ping\n\n")
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        if d.hub.unsubscribe(agent.id, queue):
+            accounts.seen(d.engine, agent.id, 0.0)
+            d.hub.inbox_changed("agent offline")
+    return response
+
+
+# --- inbox and conversations -----------------------------------------------------------------------------------
+
+@routes.get("/api/inbox")
+async def inbox(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    return web.json_response({
+        "waiting": [labelled(d, h) for h in handoffs.waiting(d.engine)],
+        "mine": [labelled(d, h) for h in handoffs.owned_by(d.engine, agent.id)],
+        "closed": [labelled(d, h) for h in handoffs.recently_closed(d.engine)],
+        "agents_online": len(d.online_agents()),
+    })
+
+
+@routes.get("/api/conversations/{conversation_id}")
+async def conversation(request: web.Request) -> web.Response:
+    d = desk(request)
+    conversation_id = request.match_info["conversation_id"]
+    handoff = handoffs.latest_for(d.engine, conversation_id)
+    if handoff is None:
+        raise web.HTTPNotFound(text=json.dumps({"error": "no handoff for this conversation"}),
+                               content_type="application/json")
+    tracker = await d.rasa.tracker(conversation_id)
+    with d.engine.connect() as db:
+        rows = db.execute(select(notes.c.text, notes.c.created_at, agent_table.c.name)
+                          .select_from(notes.join(agent_table, agent_table.c.id == notes.c.agent_id))
+                          .where(notes.c.handoff_id.in_(
+                              select(handoff_table.c.id).where(handoff_table.c.conversation_id == conversation_id)))
+                          ).all()
+    internal = [{"text": r.text, "at": r.created_at, "agent": r.name} for r in rows]
+    panel = await asyncio.to_thread(store_view.side_panel, conversation_id, tracker.get("slots") or {})
+    return web.json_response({"handoff": labelled(d, handoff), "transcript": transcript.build(tracker, internal),
+                              **panel}, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
+
+
+@routes.post("/api/handoffs/{handoff_id}/claim")
+async def claim(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    handoff = handoffs.claim(d.engine, handoff_id(request), agent.id)
+    await d.flow.joined(handoff, agent.name)
+    return web.json_response(labelled(d, handoff))
+
+
+@routes.post("/api/handoffs/{handoff_id}/transfer")
+async def transfer(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    data = await body(request)
+    target = accounts.by_id(d.engine, data.get("agent_id")) if isinstance(data.get("agent_id"), int) else None
+    if target is None:
+        return json_error(400, "agent_id must name an active agent")
+    handoff = handoffs.transfer(d.engine, handoff_id(request), agent.id, target.id, agent.role == "admin")
+    await d.flow.transferred(handoff, target.name)
+    return web.json_response(labelled(d, handoff))
+
+
+def _text(data: dict) -> str:
+    text = data.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise web.HTTPBadRequest(text=json.dumps({"error": "text must be a non-empty string"}),
+                                 content_type="application/json")
+    if len(text) > MAX_REPLY:
+        raise web.HTTPRequestEntityTooLarge(MAX_REPLY, len(text),
+                                            text=json.dumps({"error": f"at most {MAX_REPLY} characters"}),
+                                            content_type="application/json")
+    return text.strip()
+
+
+@routes.post("/api/handoffs/{handoff_id}/messages")
+async def send_message(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    data = await body(request)
+    text = _text(data)
+    handoff = handoffs.check_owner(d.engine, handoff_id(request), agent.id, agent.role == "admin")
+    product = None
+    if data.get("product_id"):
+        product = store_view.product(str(data["product_id"]))
+        if product is None:
+            return json_error(400, "no such product")
+    await d.flow.agent_says(handoff, agent.name, text, product)
+    handoffs.responded(d.engine, handoff["id"])
+    if isinstance(data.get("draft_id"), int):
+        assistant.settle(d.engine, data["draft_id"], handoff["id"], text)
+    return web.json_response({"ok": True})
+
+
+@routes.post("/api/handoffs/{handoff_id}/notes")
+async def add_note(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    text = _text(await body(request))
+    handoff = handoffs.get(d.engine, handoff_id(request))
+    with d.engine.begin() as db:
+        db.execute(insert(notes).values(handoff_id=handoff["id"], agent_id=agent.id, text=text,
+                                        created_at=time.time()))
+    d.hub.conversation_changed(handoff["conversation_id"])
+    return web.json_response({"ok": True})
+
+
+@routes.get("/api/resolutions")
+async def resolutions(request: web.Request) -> web.Response:
+    return web.json_response(messages.RESOLUTIONS)
+
+
+@routes.post("/api/handoffs/{handoff_id}/close")
+async def close(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    resolution = (await body(request)).get("resolution")
+    if resolution not in messages.RESOLUTION_CODES:
+        return json_error(400, "resolution must be one of " + ", ".join(sorted(messages.RESOLUTION_CODES)))
+    handoff = handoffs.close(d.engine, handoff_id(request), agent.id, resolution, agent.role == "admin")
+    await d.flow.handed_back(handoff, agent.name)
+    return web.json_response(labelled(d, handoff))
+
+
+@routes.post("/api/handoffs/{handoff_id}/draft")
+async def draft(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    handoff = handoffs.check_owner(d.engine, handoff_id(request), agent.id, agent.role == "admin")
+    tracker = await d.rasa.tracker(handoff["conversation_id"])
+    question = transcript.latest_question(tracker)
+    if not question:
+        return json_error(409, "the shopper has not asked anything yet")
+    try:
+        answer = await assistant.ask_knowledge(d.settings.knowledge_url, question, handoff["language"],
+                                               transcript.history(tracker, question))
+    except assistant.AssistantUnavailable as error:
+        return json_error(503, str(error))
+    return web.json_response(assistant.save(d.engine, handoff["id"], agent.id, question, answer),
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@routes.post("/api/drafts/{draft_id}/discard")
+async def discard(request: web.Request) -> web.Response:
+    d, agent = desk(request), request[AGENT]
+    try:
+        draft_id = int(request.match_info["draft_id"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    with d.engine.connect() as db:
+        row = db.execute(select(drafts).where(drafts.c.id == draft_id,
+                                                        drafts.c.agent_id == agent.id)).first()
+    if row is None:
+        raise web.HTTPNotFound()
+    assistant.settle(d.engine, draft_id, row.handoff_id, None)
+    return web.Response(status=204)
+
+
+# --- reply helpers ---------------------------------------------------------------------------------------------
+
+@routes.get("/api/canned")
+async def canned(request: web.Request) -> web.Response:
+    d = desk(request)
+    language = "zh" if request.query.get("language") == "zh" else "en"
+    return web.json_response([{"id": r["id"], "title": r["title"][language], "text": r["text"][language]}
+                              for r in d.canned_replies()], dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@routes.get("/api/products")
+async def products(request: web.Request) -> web.Response:
+    query = request.query.get("q", "").strip()[:200]
+    found = await asyncio.to_thread(store_view.find_products, query) if query else []
+    return web.json_response(found, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+@routes.get("/api/agents")
+async def agent_list(request: web.Request) -> web.Response:
+    d = desk(request)
+    online = d.online_agents()
+    return web.json_response([a.public(a.id in online) for a, _ in accounts.all_agents(d.engine)])
+
+
+@routes.get("/api/admin/metrics")
+async def admin_metrics(request: web.Request) -> web.Response:
+    d = desk(request)
+    return web.json_response(metrics.compute(d.engine, d.online_agents()))
+

@@ -1,0 +1,92 @@
+"""A Rasa tracker as the agent reads it: shopper, bot and agent messages, with each bot answer's grounding shown,
+and the desk's internal notes woven in by time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HANDOFF_PAYLOADS = {"handoff_waiting", "agent_joined", "handoff_ended", "handoff_unavailable"}
+# Replies that mean the bot could not help with what was asked.
+FAILED_UTTERANCES = {"utter_knowledge_unavailable", "utter_default"}
+
+
+def _answer(custom: dict, utter_action: str | None) -> dict:
+    sources = [{"title": c.get("title") or c.get("source") or "", "source": c.get("source", ""),
+                **({"url": c["url"]} if c.get("url") else {})}
+               for c in custom.get("citations") or [] if isinstance(c, dict)]
+    return {"groundedness": custom.get("groundedness"), "route": custom.get("route"), "label": custom.get("label"),
+            "refused": custom.get("route") == "refusal" or (not sources and custom.get("offer_human", False)),
+            "failed": utter_action in FAILED_UTTERANCES, "sources": sources}
+
+
+def _user_text(event: dict) -> str:
+    text = event.get("text") or ""
+    if text.startswith("/"):  # a button: say which, not the raw payload
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name") or text[1:]
+        return f"[button: {intent}]"
+    return text
+
+
+def entry(event: dict) -> dict | None:
+    kind, at = event.get("event"), event.get("timestamp") or 0.0
+    if kind == "user":
+        return {"kind": "user", "text": _user_text(event), "at": at}
+    if kind == "pause":
+        return {"kind": "system", "text": "Bot paused", "at": at}
+    if kind == "resume":
+        return {"kind": "system", "text": "Bot resumed", "at": at}
+    if kind != "bot":
+        return None
+    data = event.get("data") or {}
+    custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+    utter_action = (event.get("metadata") or {}).get("utter_action")
+    text = event.get("text") or ""
+    kind_of_custom = custom.get("type")
+    if kind_of_custom == "agent_message":
+        out = {"kind": "agent", "text": text, "at": at, "agent": custom.get("agent")}
+        if isinstance(custom.get("product"), dict):
+            out["card"] = {"type": "product", **custom["product"]}
+        return out
+    if kind_of_custom in HANDOFF_PAYLOADS:
+        return {"kind": "system", "text": text or kind_of_custom, "at": at, "card": custom}
+    out: dict[str, Any] = {"kind": "bot", "text": text, "at": at}
+    if kind_of_custom == "answer":
+        out["answer"] = _answer(custom, utter_action)
+    elif utter_action in FAILED_UTTERANCES:
+        out["answer"] = {"groundedness": None, "route": None, "label": None, "refused": False, "failed": True,
+                         "sources": []}
+    elif custom:
+        out["card"] = custom
+    if not text and not custom:
+        return None
+    return out
+
+
+def build(tracker: dict, notes: list[dict]) -> list[dict]:
+    entries = [e for e in (entry(event) for event in tracker.get("events") or []) if e]
+    entries.extend({"kind": "note", "text": n["text"], "at": n["at"], "agent": n["agent"]} for n in notes)
+    return sorted(entries, key=lambda e: e["at"])
+
+
+def latest_question(tracker: dict) -> str:
+    """The shopper's latest typed message (buttons are not questions)."""
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") == "user" and (event.get("text") or "").strip() and not event["text"].startswith("/"):
+            return event["text"].strip()
+    return ""
+
+
+def history(tracker: dict, before: str, turns: int = 2) -> list[dict]:
+    """The last exchanges before the latest question, for the knowledge service to read a follow-up."""
+    out: list[dict] = []
+    for event in reversed(tracker.get("events") or []):
+        if len(out) >= turns * 2:
+            break
+        text = (event.get("text") or "").strip()
+        if not text or text == before or text.startswith("/"):
+            continue
+        if event.get("event") == "user":
+            out.insert(0, {"role": "user", "content": text[:2000]})
+        elif event.get("event") == "bot":
+            out.insert(0, {"role": "assistant", "content": text[:2000]})
+    return out
