@@ -108,12 +108,13 @@ def seen(engine: Engine, agent_id: int, at: float) -> None:
         db.execute(update(agents).where(agents.c.id == agent_id).values(last_seen=at))
 
 
-def attempts_left(engine: Engine, keys: list[str], limit: int, window_s: float) -> tuple[bool, float]:
-    """(allowed, seconds to wait): a key with `limit` failures inside the window must wait for the oldest to expire."""
+def attempts_left(engine: Engine, limits: dict[str, int], window_s: float) -> tuple[bool, float]:
+    """(allowed, seconds to wait) for {key: limit}: a key with `limit` failures inside the window waits for the
+    oldest to expire."""
     now = time.time()
     with engine.begin() as db:
         db.execute(delete(login_attempts).where(login_attempts.c.at < now - window_s))
-        for key in keys:
+        for key, limit in limits.items():
             count, oldest = db.execute(select(func.count(), func.min(login_attempts.c.at))
                                        .where(login_attempts.c.key == key)).one()
             if count >= limit:

@@ -17,6 +17,7 @@ from desk.security import AGENT, client_address, csrf_token, json_error
 from desk.state import DESK, Desk
 
 MAX_REPLY = 4000
+ADDRESS_FACTOR = 6  # sign-in failures allowed per client address, as a multiple of those per e-mail
 PING_S = 15.0
 
 routes = web.RouteTableDef()
@@ -65,8 +66,11 @@ async def login(request: web.Request) -> web.Response:
     d = desk(request)
     data = await body(request)
     email, password = str(data.get("email", ""))[:320].strip().lower(), str(data.get("password", ""))[:1024]
-    keys = [f"email:{email}", f"ip:{client_address(request)}"]
-    allowed, wait_s = accounts.attempts_left(d.engine, keys, d.settings.login_attempts, d.settings.login_window_s)
+    # Few tries per account (guessing one password), more per address (an office shares one address).
+    limits = {f"email:{email}": d.settings.login_attempts,
+              f"ip:{client_address(request)}": d.settings.login_attempts * ADDRESS_FACTOR}
+    keys = list(limits)
+    allowed, wait_s = accounts.attempts_left(d.engine, limits, d.settings.login_window_s)
     if not allowed:
         return web.json_response({"error": "too many attempts", "retry_after_s": round(wait_s)}, status=429,
                                  headers={"Retry-After": str(round(wait_s))})

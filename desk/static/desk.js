@@ -150,23 +150,16 @@
   function coalesce(fn) {
     let running = null;
     let again = false;
-    return function run() {
-      if (running) {
-        again = true;
-        return running;
-      }
-      running = (async () => {
-        try {
-          do {
-            again = false;
-            await fn();
-          } while (again);
-        } catch (e) {
-          console.error("desk:", e); // a rendering bug must not stop later refreshes
-        } finally {
-          running = null;
-        }
-      })();
+    const loop = async () => {
+      do {
+        again = false;
+        await fn().catch((e) => console.error("desk:", e)); // a rendering bug must not stop later refreshes
+      } while (again);
+      running = null;
+    };
+    return () => {
+      if (running) again = true;
+      else running = loop();
       return running;
     };
   }
@@ -437,6 +430,11 @@
     ui.inboxEmpty.textContent = EMPTY_TEXT[state.tab];
     ui.inboxEmpty.hidden = items.length > 0;
     markSelected();
+    // Someone else claimed or closed the open conversation: an inbox event may be all the notice we get.
+    const open = currentHandoff();
+    const listed = open && TABS.flatMap((name) => box[name]).find((h) => isObject(h) && String(h.id) === String(open.id));
+    const owner = (h) => (isObject(h.agent) ? String(h.agent.id) : "");
+    if (listed && (listed.status !== open.status || owner(listed) !== owner(open))) refreshConversation();
   }
 
   function handoffFooter(h) {
@@ -464,7 +462,7 @@
       summary.last_question && el("span", { class: "last-question", text: truncate(summary.last_question, 140) }),
       el("span", { class: "handoff-footer", text: handoffFooter(h) }),
     ]);
-    const claim = h.status === "waiting" && el("button", { type: "button", class: "claim", "aria-label": `Claim: ${str(h.reason_label) || humanize(h.reason)}` }, "Claim");
+    const claim = h.status === "waiting" && el("button", { type: "button", class: "claim" }, "Claim");
     if (claim) claim.addEventListener("click", () => claimHandoff(h, claim));
     const attrs = { class: `handoff${isComplaint(h) ? " complaint" : ""}`, "data-handoff-id": str(h.id), "data-conversation-id": str(h.conversation_id), "data-status": str(h.status) };
     return el("li", attrs, [open, claim]);
@@ -889,7 +887,7 @@
       el("code", { class: "product-id", text: str(p.product_id) }),
       p.price != null && el("span", { class: "product-price", text: money(p.price, p.currency) }),
       el("span", { class: `stock ${p.in_stock === false ? "out" : "in"}`, text: p.in_stock === false ? "Out of stock" : "In stock" }),
-      el("button", { type: "button", class: "attach", "aria-label": `Attach ${str(p.name)}`, onclick: () => attachProduct(p) }, "Attach"),
+      el("button", { type: "button", class: "attach", onclick: () => attachProduct(p) }, "Attach"),
     ]);
   }
 
@@ -942,7 +940,7 @@
     const inUse = state.draftId != null && String(state.draftId) === String(d.id);
     const citations = asArray(d.citations).filter(isObject);
     ui.draft.dataset.refused = String(!!d.refused);
-    ui.draft.replaceChildren(
+    const parts = [
       el("div", { class: "draft-head" }, [
         el("h3", { text: "Suggested reply" }),
         groundednessBadge(d.groundedness),
@@ -957,7 +955,8 @@
         el("button", { type: "button", id: "use-draft", class: "primary", disabled: !str(d.text), onclick: useDraft }, "Use draft"),
         el("button", { type: "button", id: "discard-draft", onclick: discardDraft }, "Discard"),
       ]),
-    );
+    ];
+    ui.draft.replaceChildren(...parts.filter(Boolean)); // replaceChildren, unlike el(), would print `false`
   }
 
   function useDraft() {
@@ -1021,6 +1020,13 @@
       stat("agents online", agents.length ? String(agents.filter((a) => a.online).length) : "—"),
       stat("active conversations", agents.length ? String(agents.reduce((n, a) => n + (Number(a.active) || 0), 0)) : "—"),
     ])));
+    cards.push(metricCard("volume", "Handoffs", el("div", { class: "stats" }, [
+      stat("handoffs", count(m.handoffs)),
+      stat("conversations", count(m.conversations)),
+      stat("of conversations handed off", percent(m.handoff_rate, 1)),
+    ])));
+    const statuses = isObject(m.by_status) ? Object.entries(m.by_status) : [];
+    if (statuses.length) cards.push(metricCard("by_status", "Handoffs by status", table("Handoffs by status", ["Status", "Count"], statuses.map(([k, v]) => [humanize(k), count(v)]))));
 
     const timingKeys = Object.keys(TIMING_LABELS).concat(Object.keys(m).filter((k) => !(k in TIMING_LABELS) && isTiming(m[k])));
     cards.push(metricCard("timings", "Timings", el("div", { class: "stats" }, timingKeys.map((k) => {
@@ -1028,7 +1034,7 @@
       return el("div", { class: "stat timing", "data-metric": k }, [
         el("span", { class: "value", text: formatDuration(t.p50) }),
         el("span", { class: "label", text: `${TIMING_LABELS[k] || humanize(k.replace(/_s$/, ""))} (median)` }),
-        el("span", { class: "extra", text: `p95 ${formatDuration(t.p95)} · n ${count(t.n)}` }),
+        el("span", { class: "extra", text: `p95 ${formatDuration(t.p95)}${t.mean != null ? ` · mean ${formatDuration(t.mean)}` : ""} · n ${count(t.n)}` }),
       ]);
     }))));
 
@@ -1059,7 +1065,7 @@
     cards.push(metricCard("drafts", "Reply assistant drafts", el("div", { class: "stats" }, draftStats)));
 
     // Anything else the backend adds is still shown, plainly.
-    const known = new Set(["agents", "waiting_now", "handoffs_by_reason", "csat", "drafts"].concat(timingKeys));
+    const known = new Set(["agents", "waiting_now", "handoffs", "conversations", "handoff_rate", "by_status", "handoffs_by_reason", "csat", "drafts"].concat(timingKeys));
     const extra = Object.entries(m).filter(([k]) => !known.has(k));
     if (extra.length) cards.push(metricCard("other", "Other", el("dl", { class: "profile" }, profileRows(Object.fromEntries(extra), 0))));
     ui.metrics.replaceChildren(...cards);

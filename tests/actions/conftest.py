@@ -1,13 +1,12 @@
-"""Fixtures for the action server's unit tests: a fresh copy of the demo store behind `actions.store.store()`."""
+"""Fixtures for the action server's unit tests: a fresh copy of the demo store behind `shop.store.store()`."""
 
 from __future__ import annotations
 
 import pytest
 
-from actions import config
-from actions.store import chosen
-from actions.store.loader import load_store
-from actions.store.sqlite import SqliteStore
+from shop.store import chosen, config
+from shop.store.loader import load_store
+from shop.store.sqlite import SqliteStore
 from scripts.stack import STORE_DIR
 
 

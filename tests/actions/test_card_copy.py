@@ -11,8 +11,8 @@ import pytest
 
 from actions import card_copy, config
 from actions.card_copy import choose_variant, copy_line
-from actions.store.loader import load_store
-from actions.store.sqlite import SqliteStore
+from shop.store.loader import load_store
+from shop.store.sqlite import SqliteStore
 from scripts.stack import STORE_DIR
 from shop.cardcopy import VARIANTS
 from shop.experiments import events as copy_events

@@ -3,7 +3,7 @@
 import pytest
 
 from actions.replies import choose_items, parse_quantity, parse_yes_no
-from actions.store.backend import OrderItem
+from shop.store.backend import OrderItem
 from shop.identifiers import normalize_email, normalize_order_id
 from shop.language import detect_language
 

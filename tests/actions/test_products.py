@@ -15,7 +15,7 @@ from actions.products import (
     message_hints,
     parse_budget_cents,
 )
-from actions.store.backend import ProductQuery
+from shop.store.backend import ProductQuery
 from scripts.stack import STORE_DIR
 from tests.actions.helpers import RESPONSES, db_rows, run_action
 

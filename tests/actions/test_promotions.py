@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.rules import promotions as rules
 from actions.rules.promotions import CartLine, PromotionBook, Shopper
-from actions.store.backend import Product
+from shop.store.backend import Product
 from scripts.stack import STORE_DIR
 
 TODAY = date(2025, 6, 1)

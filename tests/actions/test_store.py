@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from actions.store.loader import load_store
-from actions.store.sqlite import SqliteStore
-from actions.store.backend import ProductQuery, StoreError
+from shop.store.loader import load_store
+from shop.store.sqlite import SqliteStore
+from shop.store.backend import ProductQuery, StoreError
 from tests.conftest import demo_orders
 from scripts.stack import STORE_DIR
 

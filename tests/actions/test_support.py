@@ -1,4 +1,6 @@
-"""Complaints and requests for a person (actions/support.py): tickets really recorded in a fresh demo store."""
+"""Complaints and requests for a person (actions/support.py, actions/handoff.py): tickets really recorded in a fresh
+demo store. Here the agent desk is not running, so a request for a person is answered like "nobody can join now";
+the queue itself is tested through the real servers in tests/desk/."""
 
 import re
 import sqlite3
@@ -6,10 +8,20 @@ from datetime import date
 
 import pytest
 
-from actions.support import MAX_TICKET_TEXT, ActionRecordComplaint, ActionRequestHuman
-from tests.actions.helpers import STORE_FACTS, run_action
+from actions import config
+from actions.handoff import MAX_TICKET_TEXT, ActionRequestHuman, summary
+from actions.support import ActionRecordComplaint
+from scripts.stack import free_port
+from tests.actions.helpers import STORE_FACTS, run_action, tracker
 
 CONTACT = STORE_FACTS["contact"]
+
+
+@pytest.fixture(autouse=True)
+def no_desk(monkeypatch):
+    """A desk URL where nothing listens: the action must still answer, with a ticket and the team's contacts."""
+    monkeypatch.setattr(config, "DESK_URL", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("DESK_SERVICE_TOKEN", "unit-test-token")
 
 
 def run(action, text, sender="conv-support", **slots):
@@ -39,11 +51,12 @@ def test_a_complaint_is_recorded_as_a_ticket(fresh_store):
     }
 
 
-def test_a_request_for_a_person_is_recorded_and_answered_with_the_stores_contacts(fresh_store):
+def test_with_the_desk_down_a_request_for_a_person_is_a_ticket_and_the_stores_contacts(fresh_store):
     message, events = run(ActionRequestHuman(), "can I talk to a human please", language="en")
     ticket_id = message["ticket_id"]
-    assert message["response"] == "utter_human_contact" and events == []
-    assert message["custom"] == {"type": "ticket", "ticket_id": ticket_id, "kind": "handoff"}
+    assert message["response"] == "utter_handoff_no_agent"
+    assert [e["event"] for e in events] == ["slot"]  # the bot is not paused: it stays with the shopper
+    assert message["custom"] == {"type": "handoff_unavailable", "why": "no_agent", "ticket_id": ticket_id}
     assert re.fullmatch(r"H[0-9A-F]{8}", ticket_id)
     assert (message["email"], message["phone"], message["hours"]) == (
         CONTACT["email"], CONTACT["phone"], CONTACT["hours"]["en"])
@@ -100,3 +113,51 @@ def test_tickets_are_dated_today_and_open(fresh_store, action):
     run(action, "help", language="en")
     [row] = tickets(fresh_store)
     assert (row["created_at"], row["status"]) == (date.today().isoformat(), "open")
+
+
+def test_an_angry_complaint_goes_to_a_person_and_a_mild_one_does_not(fresh_store):
+    _, angry = run(ActionRecordComplaint(), "This is absolutely unacceptable, the worst service ever! I'm furious!!",
+                   language="en")
+    assert angry == [{"event": "slot", "timestamp": None, "name": "handoff_reason", "value": "angry_complaint"},
+                     {"event": "followup", "timestamp": None, "name": "action_request_human"}]
+    _, mild = run(ActionRecordComplaint(), "My order arrived damaged, I want a refund.", language="en")
+    assert mild == []
+    _, angry_zh = run(ActionRecordComplaint(), "太差劲了！你们的服务简直是垃圾，我非常生气！", language="zh")
+    _, mild_zh = run(ActionRecordComplaint(), "我的订单到了但是坏了，我想退款。", language="zh")
+    assert angry_zh[-1]["name"] == "action_request_human" and mild_zh == []
+
+
+def user(text, intent, entities=()):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}, "entities": list(entities)}}
+
+
+def test_the_handoff_summary_is_made_of_the_conversations_own_data():
+    events = [
+        user("hi", "greeting"),
+        user("where is my order TP10042?", "order_tracking", [{"entity": "order_id", "value": "TP10042"}]),
+        user("where is my order TP10042?", "order_tracking"),
+        user("the tent arrived torn", "complaint"),
+        user("/human_agent", "human_agent"),
+    ]
+    made = summary(tracker({"order_id": "TP10043"}, "/human_agent", events=events))
+    assert made == {"intents": ["order_tracking", "complaint"], "order_ids": ["TP10042", "TP10043"],
+                    "last_question": "the tent arrived torn"}
+
+
+def bot(text, custom=None, utter=None):
+    metadata = {"utter_action": utter} if utter else {}
+    return {"event": "bot", "text": text, "data": {"custom": custom}, "metadata": metadata}
+
+
+@pytest.mark.parametrize("previous, unhelpful", [
+    (bot("I can't find that in our documents.", {"type": "answer", "route": "refusal"}), True),
+    (bot("That's outside what I can help with.", utter="utter_out_of_scope"), True),
+    (bot("Returns are free within 30 days.", {"type": "answer", "route": "extractive"}), False),
+    (None, False),
+])
+def test_a_second_unhelpful_reply_in_a_row_is_what_hands_off(previous, unhelpful):
+    from actions.questions import _previous_reply_unhelpful
+
+    events = [user("do you sell kayaks?", "product_question")] + ([previous] if previous else [])
+    events.append(user("do you sell surfboards?", "product_question"))
+    assert _previous_reply_unhelpful(tracker({}, "do you sell surfboards?", events=events)) is unhelpful

@@ -62,3 +62,32 @@ def test_the_featurizer_gives_one_unit_vector_per_message_across_languages():
     assert all(abs(n - 1) < 1e-3 for n in got["norms"])
     assert got["same_meaning"] > got["different"]  # "where is my parcel" is nearer 我的快递到哪了 than jazz
     assert got["empty_untouched"]
+
+
+HANDOFF_RULES = """
+import json, sys
+from bot.components.handoff_rules import HandoffRules
+from rasa.shared.nlu.training_data.message import Message
+rules = HandoffRules({"rules_file": sys.argv[1]})
+cases = [("I will have my lawyer call you", "complaint"), ("my issue is the zip", "complaint"),
+         ("帐篷着火了，我的手被烫伤了", "complaint"), ("where is my order", "order_tracking")]
+out = []
+for text, intent in cases:
+    m = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                      "intent_ranking": [{"name": intent, "confidence": 0.9}], "entities": []})
+    rules.process([m])
+    out.append([m.get("intent")["name"], [e["value"] for e in m.get("entities") if e["entity"] == "handoff_reason"]])
+print(json.dumps(out))
+"""
+
+
+def test_operator_rules_turn_a_matching_message_into_a_request_for_a_person():
+    rules_file = ROOT / "data" / "store" / "handoff_rules.yml"
+    result = subprocess.run([str(RASA_PYTHON), "-c", HANDOFF_RULES, str(rules_file)], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=300)
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [
+        ["human_agent", ["rule:legal"]],
+        ["complaint", []],  # "issue" is not "sue": Latin words match whole
+        ["human_agent", ["rule:safety"]],
+        ["order_tracking", []],
+    ]

@@ -138,10 +138,10 @@ def test_complaint_is_recorded_and_a_person_offered(stack, sender):
     assert row["kind"] == "complaint" and "tent arrived torn" in row["text"]
 
 
-def test_asking_for_a_person_gives_the_store_contact(stack, sender):
+def test_asking_for_a_person_with_nobody_online_gives_a_ticket_and_the_store_contact(stack, sender):
     reply = stack.say(sender, "I want to talk to a real person")
     assert "support@tidepool.example" in reply.text
-    assert reply.custom("ticket")["kind"] == "handoff"
+    assert reply.custom("handoff_unavailable")["why"] == "no_agent"
 
 
 def test_out_of_scope_is_declined_politely(stack, sender):

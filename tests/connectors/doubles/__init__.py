@@ -1,0 +1,1 @@
+"""Stand-ins for the messaging platforms (one module each), built on `base.PlatformDouble`."""
