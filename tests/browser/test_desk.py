@@ -108,7 +108,8 @@ def test_an_agent_takes_over_a_chinese_shoppers_chat_and_hands_it_back(chromium,
 
         latest = ("SELECT status, resolution, rating, first_response_at IS NOT NULL FROM desk_handoffs "
                   "WHERE reason = 'asked' AND language = 'zh' ORDER BY id DESC LIMIT 1")
-        eventually(lambda: desk_rows(stack, latest) == [("closed", "answered", 5, 1)])  # the rating comes via the broker
+        # the rating reaches the desk through the event broker
+        eventually(lambda: desk_rows(stack, latest) == [("closed", "answered", 5, 1)])
         assert desk_rows(stack, "SELECT outcome FROM desk_drafts ORDER BY id DESC LIMIT 1") == [("edited",)]
     finally:
         agent_context.close()
