@@ -33,7 +33,7 @@ export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
-.PHONY: help setup run test eval-nlu bench-chat report-copy lint lock clean
+.PHONY: help setup run test eval-nlu bench-chat report-copy report-handoff bench-handoff lint lock clean
 
 help:
 	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
@@ -42,6 +42,8 @@ help:
 	@echo "make eval-nlu  intents on the held-out split and the stranger set, vs today's pipeline (reports/nlu_eval.md)"
 	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
 	@echo "make report-copy  product card copy variants: CTR with 95% intervals, bandit share (reports/copy-report.md)"
+	@echo "make report-handoff  the agent desk's figures with a chart (reports/handoff.md)"
+	@echo "make bench-handoff  handoff latency to the desk and bot resume time over 50 handoffs (reports/handoff_bench.md)"
 
 setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB) \
 	knowledge-setup
@@ -101,6 +103,14 @@ eval-nlu: $(MODEL) $(NLU_VARIANT_MODELS)
 	$(RASA_VENV)/bin/python scripts/eval_nlu.py --model ours=$(MODEL)@0.2 \
 		--model "today's DIET pipeline=results/nlu-models/baseline.tar.gz" \
 		--model "e5 embedding alone=results/nlu-models/embedding-only.tar.gz@0.2" --http --out reports
+
+# The agent desk's figures (data/desk.db, or DESK_DATABASE_URL): handoffs by reason, times, satisfaction, drafts.
+report-handoff: $(VENV)/.installed
+	$(VENV_PY) -m scripts.report_handoff --out reports
+
+# Handoff latency over 50 handoffs through the real servers, and the bot's answer after a hand-back (~5 min).
+bench-handoff: setup
+	$(VENV_PY) -m scripts.bench_handoff --handoffs 50 --out reports
 
 # Reads the copy experiment's event store (COPY_EVENTS_DB, default data/copy_events.db).
 report-copy: $(VENV)/.installed

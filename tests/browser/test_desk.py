@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests.browser.test_webchat import BOT, CHROMIUM, CHROMIUM_ARGS, REPLY_TIMEOUT_S, SHOTS, send, settle, wait_online
-from tests.desk.agents import PASSWORD, add_agent
+from scripts.desk_client import PASSWORD, add_agent
 from tests.desk.test_handoff import eventually
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]

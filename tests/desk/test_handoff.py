@@ -13,7 +13,7 @@ from aiohttp import web
 
 from desk import agent_api
 from tests.conftest import demo_orders
-from tests.desk.agents import DeskAgent, add_agent
+from scripts.desk_client import DeskAgent, add_agent
 
 pytestmark = pytest.mark.stack
 

@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import create_engine
 
 from desk import accounts, handoffs, hours
 from desk.db import connect
 from scripts.stack import STORE_DIR
 
 
-@pytest.fixture
-def engine(tmp_path):
-    return connect(f"sqlite:///{tmp_path / 'desk.db'}")
+# The machine's PostgreSQL (trust auth on loopback): the same queue code must hold there too.
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        yield connect(f"sqlite:///{tmp_path / 'desk.db'}")
+        return
+    name = f"desk_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with admin.connect() as db:
+        db.exec_driver_sql(f"CREATE DATABASE {name}")
+    engine = connect(POSTGRES.rsplit("/", 1)[0] + f"/{name}")
+    yield engine
+    engine.dispose()
+    with admin.connect() as db:
+        db.exec_driver_sql(f"DROP DATABASE {name}")
+    admin.dispose()
 
 
 def new(engine, conversation, reason="asked", tier="none"):

@@ -1,5 +1,5 @@
-"""An agent at the desk, as a test drives it: an account made with the desk's own CLI, a signed-in HTTP session
-with its CSRF token, and the live stream held open (which is what makes the agent "online")."""
+"""An agent at the desk, as tests and benchmarks drive it: an account made with the desk's own CLI, a signed-in HTTP
+session with its CSRF token, and the live stream held open (which is what makes the agent "online")."""
 
 from __future__ import annotations
 
