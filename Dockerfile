@@ -41,5 +41,5 @@ COPY . .
 RUN touch .venv-rasa/.installed .venv/.installed connectors/webchat/node_modules/.installed \
     && make setup PY310=/usr/local/bin/python3.10 PY311=/usr/local/bin/python3.11
 
-EXPOSE 5005 5055 8000 8080
+EXPOSE 5005 5055 8000 8080 8090
 CMD ["make", "run", "PY310=/usr/local/bin/python3.10", "PY311=/usr/local/bin/python3.11"]

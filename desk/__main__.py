@@ -84,7 +84,8 @@ def main() -> None:
                                   os.environ.get("DESK_ADMIN_PASSWORD", ""))
     if admin:
         logging.info("admin account: %s", admin.email)
-    web.run_app(make_app(app_settings), host=args.host, port=args.port, access_log=None,
+    # handler_cancellation: a closed desk page ends its live stream at once, so the agent is offline at once.
+    web.run_app(make_app(app_settings), host=args.host, port=args.port, access_log=None, handler_cancellation=True,
                 print=lambda *_: logging.info("agent desk on http://%s:%s", args.host, args.port))
 
 

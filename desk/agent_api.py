@@ -111,7 +111,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
             except asyncio.TimeoutError:
                 accounts.seen(d.engine, agent.id, time.time())
                 await response.write(b": ping\n\n")
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:  # the page went away while we wrote; a cancellation (page closed) propagates
         pass
     finally:
         if d.hub.unsubscribe(agent.id, queue):

@@ -68,4 +68,6 @@ class RasaAPI:
         await self.append(conversation_id, [{"event": "pause"}])
 
     async def resume(self, conversation_id: str) -> None:
-        await self.append(conversation_id, [{"event": "resume"}])
+        """Unpause, and mark the bot as listening: the paused handoff action never got its `action_listen`, and
+        Rasa's rules read the next message as "what the shopper said after the bot listened"."""
+        await self.append(conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}])

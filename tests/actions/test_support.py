@@ -161,3 +161,18 @@ def test_a_second_unhelpful_reply_in_a_row_is_what_hands_off(previous, unhelpful
     events = [user("do you sell kayaks?", "product_question")] + ([previous] if previous else [])
     events.append(user("do you sell surfboards?", "product_question"))
     assert _previous_reply_unhelpful(tracker({}, "do you sell surfboards?", events=events)) is unhelpful
+
+
+@pytest.mark.parametrize("history, stays_paused", [
+    ([{"event": "pause"}], True),
+    ([{"event": "pause"}, {"event": "resume"}], False),
+    ([], False),
+])
+def test_a_new_session_keeps_a_handed_off_conversation_paused_and_the_slots(history, stays_paused):
+    from actions.session import ActionSessionStart
+
+    domain = {"session_config": {"carry_over_slots_to_new_session": True}}
+    events = ActionSessionStart().run(None, tracker({"order_id": "TP10042", "email": None}, events=history), domain)
+    names = [e["event"] for e in events]
+    assert names == ["session_started", "slot"] + (["pause"] if stays_paused else []) + ["action"]
+    assert events[1]["name"] == "order_id" and events[-1]["name"] == "action_listen"

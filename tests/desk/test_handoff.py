@@ -126,7 +126,7 @@ def test_with_nobody_online_the_shopper_is_told_honestly_gets_a_ticket_and_keeps
 
 
 # Questions the store's documents do not answer, each refused by the knowledge service.
-UNANSWERABLE = ["Is the Harbor Shell PFAS-free?", "is there a Tide Club credit card?"]
+UNANSWERABLE = ["Is the Harbor Shell PFAS-free?", "what's the inseam on the Canvas Work Pant?"]
 
 
 def test_two_refusals_in_a_row_hand_the_shopper_to_a_person(stack, sender, lin):

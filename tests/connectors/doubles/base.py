@@ -15,8 +15,8 @@ checks the request against the platform's documented schema, calling `violation(
                 self.violation(call, "text longer than 4096 characters")
             return {"ok": True, "result": {...}}  # a dict is answered as JSON with status 200
 
-Handlers are plain aiohttp handlers: they get the `web.Request` (with the recorded `Call` at `request["call"]`) and
-return a `web.StreamResponse`, or a dict / list that is answered as JSON.
+Handlers are plain aiohttp handlers: they get the `web.Request` (with the recorded `Call` at `request["call"]`, also
+`request[CALL]`) and return a `web.StreamResponse`, or a dict / list that is answered as JSON.
 
 Two ways to run a double:
 - async code: `async with double.serving(port): ...` (or `await double.start(port)` / `await double.stop()`);
@@ -35,6 +35,7 @@ import asyncio
 import json
 import threading
 import time
+import warnings
 from collections import deque
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -67,6 +68,9 @@ class Call:
         if isinstance(self.json, dict):
             return self.json
         return {**self.query, **self.form}
+
+
+CALL = web.RequestKey("call", Call)  # request[CALL] is the same Call as request["call"]
 
 
 @dataclass
@@ -201,7 +205,10 @@ class PlatformDouble:
         async def recorded(request: web.Request) -> web.StreamResponse:
             call = await self._record(request)
             self.calls.append(call)
-            request["call"] = call
+            request[CALL] = call
+            with warnings.catch_warnings():  # the plain "call" key too, which handlers are documented to use
+                warnings.simplefilter("ignore", web.NotAppKeyWarning)
+                request["call"] = call
             error = self._take_error(request.path)
             if error is not None:
                 response = _as_response(error.body, error.status, error.headers)
