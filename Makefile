@@ -33,7 +33,7 @@ export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
-.PHONY: help setup run test eval-nlu bench-chat report-copy report-handoff bench-handoff lint lock clean
+.PHONY: help setup run test eval-nlu bench-chat report-copy report-handoff bench-handoff bench-connectors lint lock clean
 
 help:
 	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
@@ -43,6 +43,7 @@ help:
 	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
 	@echo "make report-copy  product card copy variants: CTR with 95% intervals, bandit share (reports/copy-report.md)"
 	@echo "make report-handoff  the agent desk's figures with a chart (reports/handoff.md)"
+	@echo "make bench-connectors  messaging-app webhook-to-reply latency over 100 messages each (reports/connectors/)"
 	@echo "make bench-handoff  handoff latency to the desk and bot resume time over 50 handoffs (reports/handoff_bench.md)"
 
 setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB) \
@@ -83,6 +84,8 @@ run: setup
 	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once Rasa logs 'Rasa server is up and running' (~1 min)."
 	@echo "    Agent desk: http://127.0.0.1:$(DESK_PORT) (first admin: DESK_ADMIN_EMAIL/DESK_ADMIN_PASSWORD, or"
 	@echo "    .venv/bin/python -m desk agents add --email you@store.example --name You --role admin)"
+	@echo "    Messaging-app channels (on when their secrets are set; docs/connectors/):"
+	@$(RASA_VENV)/bin/python -W ignore -m connectors.channels
 	$(VENV)/bin/honcho start -f Procfile
 
 test: setup lint
@@ -111,6 +114,11 @@ report-handoff: $(VENV)/.installed
 # Handoff latency over 50 handoffs through the real servers, and the bot's answer after a hand-back (~5 min).
 bench-handoff: setup
 	$(VENV_PY) -m scripts.bench_handoff --handoffs 50 --out reports
+
+# Each messaging-app connector's webhook-to-reply latency over 100 messages against its platform double.
+bench-connectors: setup
+	CONNECTOR_BENCH_MESSAGES=100 $(VENV_PY) -m pytest tests/connectors -q -k latency -p no:cacheprovider
+	$(VENV_PY) -m scripts.report_connectors
 
 # Reads the copy experiment's event store (COPY_EVENTS_DB, default data/copy_events.db).
 report-copy: $(VENV)/.installed

@@ -196,7 +196,7 @@ def unsupported_reply(language: str) -> str:
     return UNSUPPORTED["zh" if language == "zh" else "en"]
 
 
-BACK_TO_ASSISTANT = {"en": "Back to the assistant", "zh": "返回智能助手"}
+BACK_TO_ASSISTANT = {"en": "Back to assistant", "zh": "返回智能助手"}  # WhatsApp and Messenger allow 20 characters
 
 
 def handoff_buttons(custom: Dict[str, Any]) -> List[Dict[str, str]]:

@@ -286,7 +286,7 @@ def test_handoff_buttons_become_a_numbered_menu_and_the_number_is_the_buttons_pa
     agent_says(stack, openid, "You're number 1 in the queue.",
                {"type": "handoff_waiting", "position": 1, "language": "en", "handoff_id": 1})
     texts = wait_for_texts(wechat, openid, 2, 30)
-    assert texts == ["You're number 1 in the queue.", "Reply 1: Back to the assistant"]
+    assert texts == ["You're number 1 in the queue.", "Reply 1: Back to assistant"]
     say(stack, wechat, openid, "1")
     wechat.wait_for(lambda: user_texts(stack, openid)[-1] == "/handoff_cancel", 30)
 

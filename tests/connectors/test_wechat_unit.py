@@ -216,9 +216,9 @@ def test_menu_in_both_languages():
 
 
 def test_menu_follows_the_text_and_stays_whole():
-    menu = "Reply 1: Back to the assistant"
+    menu = "Reply 1: Back to assistant"
     [message] = fmt.with_menu("o", "You're number 2 in the queue.", menu)
-    assert message["text"]["content"] == "You're number 2 in the queue.\n\nReply 1: Back to the assistant"
+    assert message["text"]["content"] == "You're number 2 in the queue.\n\nReply 1: Back to assistant"
     long = fmt.with_menu("o", "字" * 700, menu)  # 2,100 bytes of text: the menu goes in the last piece
     assert long[-1]["text"]["content"].endswith(menu)
     assert all(len(m["text"]["content"].encode()) <= 2048 for m in long)

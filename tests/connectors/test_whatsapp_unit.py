@@ -246,7 +246,7 @@ def test_payloads_without_a_native_form_give_nothing_and_agent_products_a_card()
 def test_a_handoff_notice_with_text_travels_as_one_message():
     message = {"text": "You are number 2 in the queue.", "custom": {"type": "handoff_waiting", "language": "en"}}
     merged = with_handoff_buttons(message)
-    assert merged["buttons"] == [{"title": "Back to the assistant", "payload": "/handoff_cancel"}]
+    assert merged["buttons"] == [{"title": "Back to assistant", "payload": "/handoff_cancel"}]
     assert "custom" not in merged
     plain = {"text": "Lin joined", "custom": {"type": "agent_joined"}}
     assert with_handoff_buttons(plain) is plain
