@@ -47,8 +47,8 @@ def entry(event: dict) -> dict | None:
         if isinstance(custom.get("product"), dict):
             out["card"] = {"type": "product", **custom["product"]}
         return out
-    if kind_of_custom in HANDOFF_PAYLOADS:
-        return {"kind": "system", "text": text or kind_of_custom, "at": at, "card": custom}
+    if kind_of_custom in HANDOFF_PAYLOADS:  # the notice's text says it all to an agent
+        return {"kind": "system", "text": text or kind_of_custom, "at": at}
     out: dict[str, Any] = {"kind": "bot", "text": text, "at": at}
     if kind_of_custom == "answer":
         out["answer"] = _answer(custom, utter_action)
@@ -68,11 +68,17 @@ def build(tracker: dict, notes: list[dict]) -> list[dict]:
     return sorted(entries, key=lambda e: e["at"])
 
 
+# Messages about the conversation itself ("a person please", "hello"), not questions the documents could answer.
+NOT_QUESTIONS = {"human_agent", "handoff_cancel", "rate_conversation", "greeting"}
+
+
 def latest_question(tracker: dict) -> str:
-    """The shopper's latest typed message (buttons are not questions)."""
+    """The shopper's latest typed question (buttons, greetings and asking for a person are not questions)."""
     for event in reversed(tracker.get("events") or []):
-        if event.get("event") == "user" and (event.get("text") or "").strip() and not event["text"].startswith("/"):
-            return event["text"].strip()
+        text = (event.get("text") or "").strip()
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if event.get("event") == "user" and text and not text.startswith("/") and intent not in NOT_QUESTIONS:
+            return text
     return ""
 
 
