@@ -201,3 +201,31 @@ def test_wrong_passwords_are_rate_limited(stack):
     assert [login(f"guess {n}").status_code for n in range(5)] == [401] * 5
     blocked = login("test password 1234")  # even the right password waits now
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+
+
+def test_an_agent_passes_a_conversation_on_and_sends_a_product_card(stack, sender, lin):
+    max_ = DeskAgent(stack, add_agent(stack, "Max"))
+    with lin.online(), max_.online():
+        stack.say(sender, "I need a human")
+        handoff = lin.waiting_for(sender)
+        lin.post(f"/api/handoffs/{handoff['id']}/claim").raise_for_status()
+        moved = lin.post(f"/api/handoffs/{handoff['id']}/transfer", {"agent_id": max_.agent["id"]})
+        assert moved.json()["agent"]["name"] == "Max"
+        assert lin.post(f"/api/handoffs/{handoff['id']}/messages", {"text": "hi"}).status_code == 403
+        [product] = max_.get("/api/products", params={"q": "TP-TNT-002"}).json()
+        max_.post(f"/api/handoffs/{handoff['id']}/messages",
+                  {"text": "This tent should suit you.", "product_id": product["product_id"]}).raise_for_status()
+        sent = agent_events(stack, sender)[-1]["data"]["custom"]
+        assert sent["agent"] == "Max" and sent["product"]["id"] == "TP-TNT-002" and sent["product"]["price"] > 0
+        said = [e["text"] for e in tracker(stack, sender)["events"] if e["event"] == "bot"]
+        assert "Max is taking over from here." in said
+        max_.post(f"/api/handoffs/{handoff['id']}/close", {"resolution": "answered"}).raise_for_status()
+
+
+def test_only_admins_see_the_admin_figures(stack, lin):
+    admin = DeskAgent(stack, add_agent(stack, "Boss", role="admin"))
+    assert lin.get("/api/admin/metrics").status_code == 403
+    figures = admin.get("/api/admin/metrics").json()
+    assert {"agents", "waiting_now", "wait_s", "first_response_s", "handle_s", "handoffs_by_reason", "csat",
+            "drafts"} <= set(figures)
+    assert any(a["name"] == "Lin" for a in figures["agents"])

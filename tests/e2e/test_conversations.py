@@ -219,3 +219,10 @@ def test_the_product_cards_ask_button_gets_a_cited_answer(stack, sender):
     answer = reply.custom("answer")
     assert answer is not None and reply.texts
     assert stack.parse("我想了解一下 浪花女款防水外套（TP-JKT-002）")["intent"]["name"] == "product_question"
+
+
+@pytest.mark.parametrize("question", ["are you a real person?", "你是机器人吗？"])
+def test_are_you_a_bot_is_answered_honestly_without_opening_a_handoff(stack, sender, question):
+    reply = stack.say(sender, question)
+    assert "Pip" in reply.text or "智能助手" in reply.text, reply.texts
+    assert reply.custom("handoff_unavailable") is None and reply.custom("handoff_waiting") is None
