@@ -7,7 +7,12 @@ from typing import Optional
 
 # No \b: in Chinese text ("订单TP10042到哪了") there is no word boundary around the id.
 ORDER_ID_PATTERN = re.compile(r"(?i)(?<![a-z])TP[\s#-]*(\d{5})(?!\d)|^\s*#?(\d{5})\s*$")
-EMAIL_PATTERN = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# A match may only start where a local part can start, and every part is bounded: on a long run of letters with no
+# "@" each position fails at once, so the cost stays linear (the unbounded pattern took 1.9 s on 40,000 letters and
+# minutes on a million). bot/data/nlu/entities.yml uses the same pattern; tests/shop checks they agree.
+EMAIL = (r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}"
+         r"\.[A-Za-z]{2,24}")
+EMAIL_PATTERN = re.compile(EMAIL)
 # Conversation ids the live-answer view accepts; other (free-form REST) sender ids are simply not watched live.
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
