@@ -27,13 +27,15 @@ export TRACKER_DB ?= data/tracker.db
 export EVENTS_DB ?= data/events.db
 export EVENTS_DATABASE_URL ?= sqlite:///$(abspath $(EVENTS_DB))
 export DESK_PORT ?= 8090
+# supervisord's socket, pid file and the services' logs (supervisord.conf)
+export RUN_DIR ?= $(abspath data/run)
 export DESK_URL ?= http://127.0.0.1:$(DESK_PORT)
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
 
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
-.PHONY: help setup run test eval-nlu bench-chat report-copy report-handoff bench-handoff bench-connectors lint lock clean
+.PHONY: help setup run test eval-nlu bench-chat report-copy report-conversations report-handoff bench-handoff bench-connectors lint lock clean
 
 help:
 	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
@@ -42,6 +44,7 @@ help:
 	@echo "make eval-nlu  intents on the held-out split and the stranger set, vs today's pipeline (reports/nlu_eval.md)"
 	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
 	@echo "make report-copy  product card copy variants: CTR with 95% intervals, bandit share (reports/copy-report.md)"
+	@echo "make report-conversations  shoppers' ratings of chats with the assistant (reports/conversations.md)"
 	@echo "make report-handoff  the agent desk's figures with a chart (reports/handoff.md)"
 	@echo "make bench-connectors  messaging-app webhook-to-reply latency over 100 messages each (reports/connectors/)"
 	@echo "make bench-handoff  handoff latency to the desk and bot resume time over 50 handoffs (reports/handoff_bench.md)"
@@ -86,7 +89,9 @@ run: setup
 	@echo "    .venv/bin/python -m desk agents add --email you@store.example --name You --role admin)"
 	@echo "    Messaging-app channels (on when their secrets are set; docs/connectors/):"
 	@$(RASA_VENV)/bin/python -W ignore -m connectors.channels
-	$(VENV)/bin/honcho start -f Procfile
+	@echo "    Each service's output: $(RUN_DIR)/logs/<name>.log. A service that crashes is restarted; Ctrl-C stops all."
+	@mkdir -p $(RUN_DIR)/logs && chmod 700 $(RUN_DIR)
+	$(VENV)/bin/supervisord -c supervisord.conf
 
 test: setup lint
 	$(VENV_PY) -m pytest tests
@@ -123,6 +128,10 @@ bench-connectors: setup
 # Reads the copy experiment's event store (COPY_EVENTS_DB, default data/copy_events.db).
 report-copy: $(VENV)/.installed
 	$(VENV_PY) scripts/report_copy.py --out reports
+
+# Shoppers' ratings of their chats with the assistant (CONVERSATION_RATINGS_DB, default data/conversation_ratings.db).
+report-conversations: $(VENV)/.installed
+	$(VENV_PY) scripts/report_conversations.py --out reports
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check shop bot actions connectors knowledge desk tests scripts
