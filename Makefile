@@ -83,8 +83,9 @@ $(STORE_DB): $(VENV)/.installed $(STORE_FILES)
 	$(VENV_PY) -m shop.store load --db $(STORE_DB)
 
 run: setup
-	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)), knowledge (:$(KNOWLEDGE_PORT)) and the web chat."
-	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once Rasa logs 'Rasa server is up and running' (~1 min)."
+	@echo "==> Starting Rasa (:$(RASA_PORT)), actions (:$(ACTION_PORT)), knowledge (:$(KNOWLEDGE_PORT)), the web chat"
+	@echo "    (:$(WEBCHAT_PORT)) and the agent desk (:$(DESK_PORT))."
+	@echo "    Open http://127.0.0.1:$(WEBCHAT_PORT) once $(RUN_DIR)/logs/rasa.log says 'Rasa server is up and running' (~1 min)."
 	@echo "    Agent desk: http://127.0.0.1:$(DESK_PORT) (first admin: DESK_ADMIN_EMAIL/DESK_ADMIN_PASSWORD, or"
 	@echo "    .venv/bin/python -m desk agents add --email you@store.example --name You --role admin)"
 	@echo "    Messaging-app channels (on when their secrets are set; docs/connectors/):"

@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from shop.dates import format_date
 from shop.store import store
 from shop.store.backend import Order, StoreError
 from actions.order_forms import (
@@ -49,14 +50,17 @@ class ActionShowOrder(Action):
         order = verified_order(tracker)
         if order is None:
             return reply_unverified(dispatcher)
+        lang = language(tracker)
+        # Dates in the text as the shopper reads them (shop/dates.py); the card keeps ISO dates, which the page
+        # formats the same way.
         dispatcher.utter_message(
             response=f"utter_order_status_{order.status}",
-            json_message=order_card(order, language(tracker)),
+            json_message=order_card(order, lang),
             order_id=order.id,
             carrier=order.carrier or "-",
             tracking_number=order.tracking_number or "-",
-            eta=order.eta.isoformat() if order.eta else "-",
-            delivered_on=order.delivered_on.isoformat() if order.delivered_on else "-",
+            eta=format_date(order.eta, lang),
+            delivered_on=format_date(order.delivered_on, lang),
         )
         return end_of_task_events()
 

@@ -1,6 +1,7 @@
 """Questions about products and policies: answered by the knowledge service, with its sources shown."""
 
-from typing import Any, Dict, List, Text
+import re
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -11,10 +12,38 @@ from actions import config
 from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
 from actions.handoff import hand_off
 from actions.order_forms import language
+from shop.identifiers import CONVERSATION_ID
 
 HISTORY_TURNS = 2  # earlier user messages sent along, so "and in black?" can be understood
 # Replies that mean the bot could not help: a second one in a row hands the shopper to a person.
 UNHELPFUL_UTTERANCES = {"utter_out_of_scope", "utter_default", "utter_knowledge_unavailable"}
+# The product page the shopper is on, as the web chat widget sends it in the message metadata ({"page": {...}}).
+PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def page_product_id(tracker: Tracker) -> Optional[str]:
+    """The id of the product page the shopper is asking from, if the page said one and it looks like an id.
+    It is always passed on: the knowledge service decides whether the question is about it ("is this
+    waterproof?") or names another product."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    page = metadata.get("page") if isinstance(metadata, dict) else None
+    product_id = page.get("product_id") if isinstance(page, dict) else None
+    return product_id if isinstance(product_id, str) and PRODUCT_ID.fullmatch(product_id) else None
+
+
+async def _ask(client: KnowledgeClient, question: str, lang: Optional[str], history: List[Dict[str, str]],
+               conversation_id: str, product_id: Optional[str]) -> Dict[str, Any]:
+    """The knowledge service's answer. KnowledgeClient.answer has no product_id parameter yet, so a question
+    asked from a product page is posted with the same payload plus product_id.
+    TODO(lead): move product_id into KnowledgeClient.answer (actions/clients/knowledge.py) and drop this."""
+    if not product_id:
+        return await client.answer(question, lang, history, conversation_id=conversation_id)
+    payload: Dict[str, Any] = {"question": question, "history": history, "product_id": product_id}
+    if lang in ("en", "zh"):
+        payload["lang"] = lang
+    if conversation_id and CONVERSATION_ID.fullmatch(conversation_id):
+        payload["conversation_id"] = conversation_id
+    return await client._post("/answer", payload)
 
 
 def _previous_reply_unhelpful(tracker: Tracker) -> bool:
@@ -57,8 +86,8 @@ class ActionAnswerQuestion(Action):
         client = KnowledgeClient(config.KNOWLEDGE_URL, config.KNOWLEDGE_TIMEOUT_S)
         question = tracker.latest_message.get("text") or ""
         try:
-            result: Dict[str, Any] = await client.answer(
-                question, language(tracker), _history(tracker), conversation_id=tracker.sender_id
+            result: Dict[str, Any] = await _ask(
+                client, question, language(tracker), _history(tracker), tracker.sender_id, page_product_id(tracker)
             )
         except KnowledgeUnavailable:
             dispatcher.utter_message(response="utter_knowledge_unavailable")

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from rasa_sdk.utils import call_potential_coroutine
 
+from shop.dates import format_date
 from shop.store import store
 from shop.store.backend import Order, OrderItem, StoreError
 from actions.questions import ActionAnswerQuestion
@@ -22,6 +23,23 @@ from actions.order_forms import (
 )
 from actions.replies import choose_items
 from shop.identifiers import normalize_order_id
+
+
+# A return's status as the shopper reads it, for the return card's badge (the store backend opens returns as
+# "awaiting_items"). A `returns.statuses` table in store.yml, shaped like `orders.statuses`, takes precedence.
+RETURN_STATUS_LABELS = {
+    "awaiting_items": {"en": "Awaiting items", "zh": "等待寄回商品"},
+    "received": {"en": "Items received", "zh": "已收到退货"},
+    "refunded": {"en": "Refunded", "zh": "已退款"},
+    "rejected": {"en": "Not accepted", "zh": "未通过"},
+}
+
+
+def return_status_label(status: str, lang: str) -> str:
+    """The return status in the conversation's language; the code itself for a status nobody has named."""
+    labels = store().store_info()["returns"].get("statuses") or RETURN_STATUS_LABELS
+    names = labels.get(status) or {}
+    return names.get(lang) or names.get("en") or status
 
 
 def window_days() -> int:
@@ -106,7 +124,7 @@ class ActionCreateReturn(Action):
             dispatcher.utter_message(
                 response="utter_return_window_passed",
                 order_id=order.id,
-                delivered_on=order.delivered_on.isoformat(),
+                delivered_on=format_date(order.delivered_on, language(tracker)),
                 window_days=window_days(),
             )
         elif not items:
@@ -137,6 +155,7 @@ class ActionCreateReturn(Action):
                     for i in created.items
                 ],
                 "status": created.status,
+                "status_label": return_status_label(created.status, lang),
             },
             return_id=created.id,
             order_id=order.id,

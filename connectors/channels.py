@@ -9,17 +9,16 @@ from __future__ import annotations
 import importlib
 import os
 
-# module: the name of its {setting: ENV_VAR} table
-CHANNELS = {"telegram": "ENVIRONMENT", "whatsapp": "ENV", "messenger": "ENV", "slack": "ENVIRONMENT",
-            "wechat": "SETTINGS"}
+# each module has ENVIRONMENT ({setting: ENV_VAR}) and REQUIRED (the settings without which it is off)
+CHANNELS = ("telegram", "whatsapp", "messenger", "slack", "wechat")
 
 
 def status() -> dict[str, list[str]]:
     """{platform: the environment variables it still needs} ([] when it is on)."""
     out = {}
-    for platform, table in CHANNELS.items():
+    for platform in CHANNELS:
         module = importlib.import_module(f"connectors.{platform}")
-        names = getattr(module, table)
+        names = module.ENVIRONMENT
         out[platform] = [names[key] for key in module.REQUIRED if not os.environ.get(names[key], "").strip()]
     return out
 

@@ -9,14 +9,21 @@ replies; generic template).
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
-from connectors.meta_format import CHOOSE, clip, handoff_prompt, lang, price_label
-from connectors.platform import handoff_buttons, split_text
-
-log = logging.getLogger(__name__)
+from connectors.meta_format import (
+    CHOOSE,
+    MalformedWebhook,
+    choice_options,
+    clip,
+    lang,
+    listed,
+    price_label,
+    render_custom,
+    webhook_entries,
+)
+from connectors.platform import split_text
 
 TEXT_LIMIT = 2000
 QUICK_REPLIES_MAX, QUICK_REPLY_TITLE_MAX, QUICK_REPLY_PAYLOAD_MAX = 13, 20, 1000
@@ -25,10 +32,6 @@ ELEMENT_BUTTONS_MAX, BUTTON_TITLE_MAX = 3, 20
 
 VIEW = {"en": "View product", "zh": "查看商品"}
 ORDER_WORDS = {"en": {"order": "Order", "total": "Total"}, "zh": {"order": "订单", "total": "合计"}}
-
-
-class MalformedWebhook(ValueError):
-    """A body that is not a Page webhook we can read."""
 
 
 @dataclass
@@ -47,19 +50,10 @@ class Inbound:
 
 def parse_webhook(payload: Any) -> List[Inbound]:
     """The events of a webhook body, oldest first; raises MalformedWebhook for an unknown shape."""
-    if not isinstance(payload, dict) or payload.get("object") != "page":
-        raise MalformedWebhook("not a page notification")
-    entries = payload.get("entry")
-    if not isinstance(entries, list):
-        raise MalformedWebhook("no entry list")
     events: List[Inbound] = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise MalformedWebhook("an entry that is not an object")
-        messaging = entry.get("messaging") or []  # `standby` (handover protocol) is for another app
-        if not isinstance(messaging, list):
-            raise MalformedWebhook("messaging is not a list")
-        events += [_event(item, str(entry.get("id", ""))) for item in messaging]
+    for entry in webhook_entries(payload, "page"):
+        # only `messaging`: `standby` (handover protocol) is for another app
+        events += [_event(item, str(entry.get("id", ""))) for item in listed(entry, "messaging")]
     return events
 
 
@@ -108,7 +102,7 @@ def text_messages(psid: str, text: str) -> List[Dict[str, Any]]:
 
 def choice_messages(psid: str, text: str, buttons: List[Dict[str, Any]], language: str) -> List[Dict[str, Any]]:
     """Text with quick replies (13 a message, titles cut at 20 characters): each sends back its payload."""
-    options = [_option(b) for b in buttons if isinstance(b, dict) and (b.get("payload") or b.get("title"))]
+    options = choice_options(buttons)
     pieces = split_text(text or "", TEXT_LIMIT) or [CHOOSE[lang(language)]]
     if not options:
         return text_messages(psid, text)
@@ -120,11 +114,6 @@ def choice_messages(psid: str, text: str, buttons: List[Dict[str, Any]], languag
         body = pieces[-1] if start == 0 else CHOOSE[lang(language)]
         messages.append(envelope(psid, {"text": body, "quick_replies": quick_replies}))
     return messages
-
-
-def _option(button: Dict[str, Any]) -> Tuple[str, str]:
-    title = " ".join(str(button.get("title") or button.get("payload")).split())
-    return title, str(button.get("payload") or title)
 
 
 def image_message(psid: str, url: str) -> Dict[str, Any]:
@@ -176,19 +165,4 @@ def order_messages(psid: str, card: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 def custom_messages(psid: str, custom: Any, language: str) -> List[Dict[str, Any]]:
     """Our custom payloads rendered natively; those with no Messenger form give nothing (their text was sent)."""
-    if not isinstance(custom, dict):
-        log.debug("messenger: custom payload that is not an object ignored")
-        return []
-    kind = custom.get("type")
-    language = custom.get("language") or language
-    if kind == "products":
-        return product_messages(psid, custom.get("items") or [], language)
-    if kind == "order":
-        return order_messages(psid, custom)
-    if kind == "agent_message" and isinstance(custom.get("product"), dict):
-        return product_messages(psid, [custom["product"]], language)
-    buttons = handoff_buttons(custom)
-    if buttons:
-        return choice_messages(psid, handoff_prompt(custom, language), buttons, language)
-    log.debug("messenger: no native form for custom payload %r", kind)
-    return []
+    return render_custom("messenger", psid, custom, language, product_messages, order_messages, choice_messages)

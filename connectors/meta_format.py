@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import aiohttp
 
 from connectors.platform import Reply, handoff_buttons, hmac_sha256_hex, http_classifier, same, send_with_retry
+
+log = logging.getLogger(__name__)
 
 GRAPH_API_URL = "https://graph.facebook.com/v21.0"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -30,6 +33,30 @@ SERVICE_WINDOW_S = 24 * 3600.0
 RATE_LIMIT_CODES = {4, 17, 32, 613, 80007, 130429, 131056}
 TEMPORARY_CODES = {1, 2, 131000}  # unknown / service temporarily unavailable: worth another try
 EXPIRED_TOKEN_CODE = 190
+
+
+class MalformedWebhook(ValueError):
+    """A body that is not a Meta webhook we can read."""
+
+
+def webhook_entries(payload: Any, kind: str) -> List[Any]:
+    """The `entry` list of a webhook body whose `object` is `kind` ("page", "whatsapp_business_account")."""
+    if not isinstance(payload, dict) or payload.get("object") != kind:
+        raise MalformedWebhook(f"not a {kind} notification")
+    entries = payload.get("entry")
+    if not isinstance(entries, list):
+        raise MalformedWebhook("no entry list")
+    return entries
+
+
+def listed(container: Any, key: str) -> list:
+    """The list an object holds under `key` (missing is empty); MalformedWebhook for any other shape."""
+    if not isinstance(container, dict):
+        raise MalformedWebhook(f"expected an object holding {key!r}")
+    value = container.get(key) or []
+    if not isinstance(value, list):
+        raise MalformedWebhook(f"{key!r} is not a list")
+    return value
 
 
 # --- verification -------------------------------------------------------------------------------------------------
@@ -206,11 +233,6 @@ class Shoppers:
         return shopper.last_inbound > 0 and now - shopper.last_inbound > self.window_s
 
 
-def off_message(platform: str, missing_env: List[str]) -> Dict[str, str]:
-    """The JSON a switched-off channel answers with."""
-    return {"error": f"{platform} channel is off: set {', '.join(missing_env)}"}
-
-
 # --- what both platforms render alike ----------------------------------------------------------------------------
 
 def clip(text: Any, limit: int, one_line: bool = False) -> str:
@@ -245,17 +267,38 @@ def handoff_prompt(custom: Dict[str, Any], language: str) -> str:
     return HANDOFF_PROMPTS.get(custom.get("type", ""), CHOOSE)[lang(language)]
 
 
-def with_handoff_buttons(message: Dict[str, Any]) -> Dict[str, Any]:
-    """A bot message whose custom payload is a handoff notice with buttons ("Back to assistant", ratings) and
-    which has a text but no buttons of its own becomes one message: that text with those buttons. Otherwise the
-    message is returned as it is (and the payload is rendered on its own)."""
-    custom = message.get("custom")
-    has_own_choices = message.get("buttons") or message.get("quick_replies")
-    if not isinstance(custom, dict) or not message.get("text") or has_own_choices:
-        return message
+def choice_options(buttons: List[Dict[str, Any]]) -> List[Tuple[str, str]]:
+    """(title, payload) of each button that has either: the title on one line (else the payload), the payload (else
+    the title, which the assistant also understands)."""
+    options = []
+    for button in buttons:
+        if isinstance(button, dict) and (button.get("payload") or button.get("title")):
+            title = " ".join(str(button.get("title") or button.get("payload")).split())
+            options.append((title, str(button.get("payload") or title)))
+    return options
+
+
+Render = Callable[..., List[Dict[str, Any]]]
+
+
+def render_custom(platform: str, to: str, custom: Any, language: str, products: Render, order: Render,
+                  choices: Render) -> List[Dict[str, Any]]:
+    """Our custom payloads as the platform's messages, made by its `products(to, items, language)`,
+    `order(to, card)` and `choices(to, text, buttons, language)`; a payload with no native form gives nothing (its
+    text was sent)."""
+    if not isinstance(custom, dict):
+        log.debug("%s: custom payload that is not an object ignored", platform)
+        return []
+    kind = custom.get("type")
+    language = custom.get("language") or language
+    if kind == "products":
+        return products(to, custom.get("items") or [], language)
+    if kind == "order":
+        return order(to, custom)
+    if kind == "agent_message" and isinstance(custom.get("product"), dict):
+        return products(to, [custom["product"]], language)
     buttons = handoff_buttons(custom)
-    if not buttons:
-        return message
-    merged = {key: value for key, value in message.items() if key != "custom"}
-    merged["buttons"] = buttons
-    return merged
+    if buttons:
+        return choices(to, handoff_prompt(custom, language), buttons, language)
+    log.debug("%s: no native form for custom payload %r", platform, kind)
+    return []

@@ -1,6 +1,7 @@
 """What every messaging-app connector needs, written once: settings from the environment (a channel is off until
-its secrets are set), constant-time signature checks, exactly-once delivery, texts split at a platform's limit,
-bounded retries with backoff, the polite reply to what we cannot read, and handoff payloads as buttons.
+its secrets are set), constant-time signature checks, exactly-once delivery, what we remember per user, texts split
+at a platform's limit, bounded retries with backoff, the polite reply to what we cannot read, handoff payloads as
+buttons, and the pieces of our cards (money, order lines) that the platforms render alike.
 
 Runs inside the Rasa server (Python 3.10 venv): only the standard library, aiohttp and shop/.
 """
@@ -17,7 +18,7 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Generic, Iterable, List, Optional, Tuple, TypeVar
 
 import aiohttp
 
@@ -75,6 +76,42 @@ class Deduper:
             return False
         self._seen[key] = now
         return True
+
+
+Value = TypeVar("Value")
+
+
+class LastPerUser(Generic[Value]):
+    """The latest value per user (their language, the last menu they were shown), bounded: the oldest users are
+    forgotten first."""
+
+    def __init__(self, max_users: int = 10_000) -> None:
+        self.max_users = max_users
+        self._values: "OrderedDict[str, Value]" = OrderedDict()
+
+    def put(self, user: str, value: Value) -> None:
+        self._values[user] = value
+        self._values.move_to_end(user)
+        while len(self._values) > self.max_users:
+            self._values.popitem(last=False)
+
+    def get(self, user: str, default: Optional[Value] = None) -> Optional[Value]:
+        return self._values.get(user, default)
+
+    def pop(self, user: str) -> Optional[Value]:
+        return self._values.pop(user, None)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class Languages(LastPerUser[str]):
+    """The language of each user's latest text that showed one; a text too short to tell ("ok") keeps the last."""
+
+    def heard(self, user: str, text: str) -> None:
+        language = language_of(text, "")
+        if language:
+            self.put(user, language)
 
 
 # --- text -----------------------------------------------------------------------------------------------------
@@ -211,4 +248,69 @@ def handoff_buttons(custom: Dict[str, Any]) -> List[Dict[str, str]]:
     return []
 
 
+def with_handoff_buttons(message: Dict[str, Any]) -> Dict[str, Any]:
+    """A bot message whose custom payload is a handoff notice with buttons ("Back to assistant", ratings) and
+    which has a text but no buttons of its own becomes one message: that text with those buttons. Otherwise the
+    message is returned as it is (and the payload is rendered on its own)."""
+    custom = message.get("custom")
+    has_own_choices = message.get("buttons") or message.get("quick_replies")
+    if not isinstance(custom, dict) or not message.get("text") or has_own_choices:
+        return message
+    buttons = handoff_buttons(custom)
+    if not buttons:
+        return message
+    merged = {key: value for key, value in message.items() if key != "custom"}
+    merged["buttons"] = buttons
+    return merged
+
+
 HANDOFF_TYPES = {"handoff_waiting", "agent_joined", "agent_message", "handoff_ended", "handoff_unavailable"}
+
+
+# --- cards --------------------------------------------------------------------------------------------------------
+
+CURRENCY_SIGNS = {"USD": "$", "CNY": "¥", "RMB": "¥", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+
+def money(amount: Any, currency: str) -> str:
+    """"$1,299.00"; a currency without a sign follows the amount ("12.00 SEK"); "" when there is no amount."""
+    try:
+        value = float(amount)
+    except (TypeError, ValueError):
+        return ""
+    sign = CURRENCY_SIGNS.get((currency or "").upper())
+    return f"{sign}{value:,.2f}" if sign else f"{value:,.2f} {currency}".strip()
+
+
+def price_and_rating(item: Dict[str, Any]) -> str:
+    """A product's "$289.00 · ★ 4.6", or whichever of the two it has."""
+    price = money(item.get("price"), str(item.get("currency") or ""))
+    rating = item.get("rating")
+    return " · ".join(p for p in (price, f"★ {rating}" if rating else "") if p)
+
+
+def card_language(custom: Dict[str, Any], sample: str = "") -> str:
+    """The language a card is shown in: the one it names, else that of a sample of its text, else English."""
+    return "zh" if custom.get("language") == "zh" else language_of(sample, "en") if sample else "en"
+
+
+def item_line(item: Dict[str, Any]) -> str:
+    """One line of an order: "2 × Harbor Shell (M, navy)"."""
+    options = ", ".join(str(item[k]) for k in ("size", "color") if item.get(k))
+    return f"{item.get('quantity', 1)} × {item.get('name', '')}" + (f" ({options})" if options else "")
+
+
+def order_facts(card: Dict[str, Any], labels: Dict[str, str]) -> List[Tuple[str, str]]:
+    """(label, value) for what an order card has of its total, tracking number (after the carrier) and delivery
+    date (or, until delivered, the expected one); `labels` names them (keys total, tracking, delivered, eta)."""
+    facts = []
+    if card.get("total") is not None:
+        facts.append((labels["total"], money(card["total"], str(card.get("currency") or ""))))
+    if card.get("tracking_number"):
+        carrier = f"{card['carrier']} " if card.get("carrier") else ""
+        facts.append((labels["tracking"], f"{carrier}{card['tracking_number']}"))
+    if card.get("delivered_at"):
+        facts.append((labels["delivered"], str(card["delivered_at"])))
+    elif card.get("eta"):
+        facts.append((labels["eta"], str(card["eta"])))
+    return facts

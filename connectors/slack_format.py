@@ -19,7 +19,15 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Set
 
-from connectors.platform import fresh, handoff_buttons, language_of, split_text
+from connectors.platform import (
+    card_language,
+    fresh,
+    handoff_buttons,
+    item_line,
+    order_facts,
+    price_and_rating,
+    split_text,
+)
 
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 SIGNATURE_HEADER = "X-Slack-Signature"
@@ -214,7 +222,6 @@ def button_blocks(buttons: List[Dict[str, Any]], prefix: str = "reply") -> List[
             for i in range(0, len(elements), ACTIONS_ELEMENTS_LIMIT)]
 
 
-CURRENCY_SIGNS = {"USD": "$", "CNY": "¥", "RMB": "¥", "EUR": "€", "GBP": "£", "JPY": "¥"}
 LABELS = {
     "en": {"view": "View product", "order": "Order", "status": "Status", "total": "Total", "tracking": "Tracking",
            "eta": "Expected", "delivered": "Delivered", "sources": "Sources", "choose": "Choose an option:",
@@ -223,19 +230,6 @@ LABELS = {
            "eta": "预计送达", "delivered": "签收日期", "sources": "参考来源", "choose": "请选择：",
            "rate": "请为本次服务评分：", "code": "优惠码", "items": "商品", "picks": "推荐商品"},
 }
-
-
-def money(amount: Any, currency: str) -> str:
-    try:
-        value = float(amount)
-    except (TypeError, ValueError):
-        return ""
-    sign = CURRENCY_SIGNS.get((currency or "").upper())
-    return f"{sign}{value:,.2f}" if sign else f"{value:,.2f} {currency}".strip()
-
-
-def _language(custom: Dict[str, Any], sample: str = "") -> str:
-    return "zh" if custom.get("language") == "zh" else language_of(sample, "en") if sample else "en"
 
 
 def link(url: str, label: str) -> str:
@@ -248,9 +242,7 @@ def product_blocks(item: Dict[str, Any], language: str) -> List[Dict[str, Any]]:
     picked, any promotion."""
     labels = LABELS[language]
     name, url, image = str(item.get("name") or ""), str(item.get("url") or ""), str(item.get("image") or "")
-    price = money(item.get("price"), str(item.get("currency") or ""))
-    rating = item.get("rating")
-    headline = " · ".join(p for p in (price, f"★ {rating}" if rating else "") if p)
+    headline = price_and_rating(item)
     promotion = item.get("promotion") or {}
     offer = ""
     if promotion:
@@ -277,26 +269,13 @@ def products_message(channel: str, items: List[Dict[str, Any]], language: str) -
 
 def order_message(channel: str, card: Dict[str, Any]) -> Dict[str, Any]:
     """An order as a section with fields (status, total, tracking, dates) and a section listing its items."""
-    language = _language(card)
-    labels = LABELS[language]
-    currency = str(card.get("currency") or "")
+    labels = LABELS[card_language(card)]
     status = str(card.get("status_label") or card.get("status") or "")
     fields = [(labels["order"], str(card.get("order_id") or "")), (labels["status"], status)]
-    if card.get("total") is not None:
-        fields.append((labels["total"], money(card["total"], currency)))
-    if card.get("tracking_number"):
-        carrier = f"{card['carrier']} " if card.get("carrier") else ""
-        fields.append((labels["tracking"], f"{carrier}{card['tracking_number']}"))
-    if card.get("delivered_at"):
-        fields.append((labels["delivered"], str(card["delivered_at"])))
-    elif card.get("eta"):
-        fields.append((labels["eta"], str(card["eta"])))
+    fields += order_facts(card, labels)
     field_texts = [{"type": "mrkdwn", "text": clip(f"*{escape(k)}*\n{escape(v)}", 2000)} for k, v in fields]
     blocks: List[Dict[str, Any]] = [{"type": "section", "fields": field_texts[:FIELDS_LIMIT]}]
-    lines = []
-    for item in card.get("items") or []:
-        options = ", ".join(str(item[k]) for k in ("size", "color") if item.get(k))
-        lines.append(f"• {item.get('quantity', 1)} × {item.get('name', '')}" + (f" ({options})" if options else ""))
+    lines = [f"• {item_line(item)}" for item in card.get("items") or []]
     if lines:
         blocks.append(section(f"*{labels['items']}*\n" + escape("\n".join(lines))))
     text = f"{labels['order']} {card.get('order_id', '')}: {status}"
@@ -305,7 +284,7 @@ def order_message(channel: str, card: Dict[str, Any]) -> Dict[str, Any]:
 
 def sources_message(channel: str, custom: Dict[str, Any]) -> Optional[Dict[str, Any]]:
     """A knowledge answer's citations as a context block of numbered links."""
-    language = _language(custom)
+    language = card_language(custom)
     elements = []
     for n, citation in enumerate(custom.get("citations") or [], start=1):
         if not isinstance(citation, dict):
@@ -321,26 +300,25 @@ def sources_message(channel: str, custom: Dict[str, Any]) -> Optional[Dict[str, 
             "blocks": [{"type": "context", "elements": elements[:CONTEXT_ELEMENTS_LIMIT]}]}
 
 
-def custom_messages(channel: str, custom: Dict[str, Any], buttons_sent: bool = False) -> List[Dict[str, Any]]:
+def custom_messages(channel: str, custom: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Our custom payloads in Block Kit: product cards as sections with an image, an order as fields, citations as
-    context, handoff choices as buttons (unless already sent with the text). Payloads with no native form give
-    none; their text arrives separately."""
+    context, handoff choices as buttons. Payloads with no native form give none; their text arrives separately."""
     kind = custom.get("type")
     if kind == "products":
         items = [i for i in custom.get("items") or [] if isinstance(i, dict)]
         if not items:
             return []
-        return [products_message(channel, items, _language(custom, str(items[0].get("name", ""))))]
+        return [products_message(channel, items, card_language(custom, str(items[0].get("name", ""))))]
     if kind == "agent_message" and isinstance(custom.get("product"), dict):
         product = custom["product"]
-        return [products_message(channel, [product], _language(custom, str(product.get("name", ""))))]
+        return [products_message(channel, [product], card_language(custom, str(product.get("name", ""))))]
     if kind == "order":
         return [order_message(channel, custom)]
     if kind == "answer":
         message = sources_message(channel, custom)
         return [message] if message else []
     buttons = handoff_buttons(custom)
-    if buttons and not buttons_sent:
-        prompt = LABELS[_language(custom)]["rate" if kind == "handoff_ended" else "choose"]
+    if buttons:
+        prompt = LABELS[card_language(custom)]["rate" if kind == "handoff_ended" else "choose"]
         return text_messages(channel, prompt, buttons)
     return []

@@ -12,32 +12,22 @@ TELEGRAM_API_URL (default https://api.telegram.org). Rendering and parsing live 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
-from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Dict, List, Optional, Text
 
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer, check_token
 from aiogram.utils import exceptions
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import UserMessage
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import telegram_format as tg
-from connectors.platform import (
-    Deduper,
-    SendFailed,
-    env_settings,
-    handoff_buttons,
-    language_of,
-    missing,
-    send_with_retry,
-    unsupported_reply,
-)
+from connectors.channel_base import ButtonsOnNoticeOutput, OnNewMessage, WebhookChannel, error
+from connectors.platform import Languages, SendFailed, send_with_retry, unsupported_reply
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +73,7 @@ class RetryingBot(Bot):
         return (await send_with_retry(attempt)).body
 
 
-class TelegramOutput(OutputChannel):
+class TelegramOutput(ButtonsOnNoticeOutput):
     """Our replies as Bot API calls to one chat (the recipient id is the chat id)."""
 
     @classmethod
@@ -95,15 +85,6 @@ class TelegramOutput(OutputChannel):
         self.bot = bot
         self.payloads = payloads
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        """Rasa's dispatch, except that a handoff notice's buttons (leave the queue, rate 1-5) ride on its text
-        instead of arriving as a second message."""
-        custom = message.get("custom")
-        extra = handoff_buttons(custom) if isinstance(custom, dict) else []
-        if extra and message.get("text") and not message.get("buttons") and not message.get("quick_replies"):
-            message = {**message, "buttons": extra, "handoff_buttons_sent": True}
-        await super().send_response(recipient_id, message)
-
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         await self.send(tg.text_calls(recipient_id, text))
 
@@ -112,11 +93,6 @@ class TelegramOutput(OutputChannel):
     ) -> None:
         await self.send(tg.text_calls(recipient_id, text, tg.keyboard(buttons, self.payloads)))
 
-    async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.send([("sendPhoto", {"chat_id": recipient_id, "photo": image})])
 
@@ -124,7 +100,7 @@ class TelegramOutput(OutputChannel):
         if not isinstance(json_message, dict):
             log.debug("telegram: custom payload %r has no Telegram form; skipped", json_message)
             return
-        calls = tg.custom_calls(recipient_id, json_message, self.payloads, bool(kwargs.get("handoff_buttons_sent")))
+        calls = tg.custom_calls(recipient_id, json_message, self.payloads)
         if not calls:
             log.debug("telegram: custom payload of type %r has no Telegram form; skipped", json_message.get("type"))
         await self.send(calls)
@@ -152,38 +128,30 @@ class TelegramOutput(OutputChannel):
                     log.error("telegram: %s to chat %s failed: %s", method, params.get("chat_id"), failure)
 
 
-class TelegramInput(InputChannel):
+class TelegramInput(WebhookChannel):
     """Telegram webhook: verifies the secret token, drops redelivered updates, acknowledges, then runs Rasa."""
+
+    environment, required, defaults = ENVIRONMENT, REQUIRED, DEFAULTS
 
     @classmethod
     def name(cls) -> Text:
         return "telegram"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        """Secrets come from the environment; the credentials.yml block only switches the channel in."""
-        return cls(env_settings(ENVIRONMENT, DEFAULTS))
-
     def __init__(self, settings: Dict[str, str]) -> None:
-        self.settings = settings
-        self.off_because = [ENVIRONMENT[key] for key in missing(settings, REQUIRED)]
-        if not self.off_because:
-            try:
-                check_token(settings["token"])
-            except exceptions.ValidationError:
-                self.off_because = ["TELEGRAM_BOT_TOKEN (as BotFather gives it, 123456:ABC...)"]
-        if self.off_because:
-            log.warning("telegram channel is off: set %s", ", ".join(self.off_because))
-        else:
-            log.info("telegram channel is on: webhook /webhooks/telegram/webhook, Bot API at %s", settings["api_url"])
-        self.deduper = Deduper()
+        super().__init__(settings)
         self.payloads = tg.PayloadStore()
-        self.languages: "OrderedDict[str, str]" = OrderedDict()  # chat id -> language of its last text, bounded
+        self.languages = Languages(max_users=50_000)  # chat id -> language of its last text
         self._bot: Optional[RetryingBot] = None
-        self._tasks: Set[asyncio.Task] = set()
 
-    def off_reply(self) -> HTTPResponse:
-        return response.json({"error": f"telegram channel is off: set {', '.join(self.off_because)}"}, status=404)
+    def configure(self) -> List[str]:
+        try:
+            check_token(self.settings["token"])
+        except exceptions.ValidationError:
+            return ["TELEGRAM_BOT_TOKEN (as BotFather gives it, 123456:ABC...)"]
+        return []
+
+    def status_detail(self) -> str:
+        return f"Bot API at {self.settings['api_url']}"
 
     def bot(self) -> RetryingBot:
         if self._bot is None:  # made on first use, inside Rasa's event loop
@@ -191,59 +159,34 @@ class TelegramInput(InputChannel):
             self._bot = RetryingBot(self.settings["token"], server=server)
         return self._bot
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
-        """The output the agent desk's replies take (Rasa's `output_channel=latest`); the sender id is the chat id."""
-        if self.off_because:
-            log.warning("telegram channel is off: cannot deliver a message")
-            return None
+    def make_output(self) -> TelegramOutput:
+        """The sender id is the chat id."""
         return TelegramOutput(self.bot(), self.payloads)
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("tidepool_telegram", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return self.off_reply() if self.off_because else response.json({"status": "ok"})
-
-        @webhook.listener("after_server_stop")
-        async def close(*_: Any) -> None:
-            if self._bot is not None:
-                await self._bot.session.close()
-
-        @webhook.route("/webhook", methods=["GET", "POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if self.off_because:
-                return self.off_reply()
-            if request.method != "POST":
-                return response.json({"error": "POST updates here"}, status=405)
-            if not tg.secret_matches(request.headers.get(tg.SECRET_HEADER), self.settings["secret"]):
-                log.warning("telegram: refused a webhook call from %s: wrong or missing %s", request.ip,
-                            tg.SECRET_HEADER)
-                return response.json({"error": "wrong or missing secret token"}, status=401)
-            try:
-                incoming = tg.parse_update(json.loads(request.body or b"null"))
-            except (ValueError, tg.MalformedUpdate) as error:  # JSONDecodeError is a ValueError
-                log.warning("telegram: malformed update refused: %s", error)
-                return response.json({"error": f"malformed update: {error}"}, status=400)
-            if not self.deduper.first_time(str(incoming.update_id)):
-                log.info("telegram: update %s delivered again; already handled", incoming.update_id)
-                return response.json({"ok": True})
-            if incoming.kind == "ignored":
-                log.debug("telegram: update %s (%s) ignored", incoming.update_id, incoming.what)
-                return response.json({"ok": True})
-            self.run_later(self.handle(incoming, on_new_message))
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        if not tg.secret_matches(request.headers.get(tg.SECRET_HEADER), self.settings["secret"]):
+            log.warning("telegram: refused a webhook call from %s: wrong or missing %s", request.ip, tg.SECRET_HEADER)
+            return error(401, "wrong or missing secret token")
+        try:
+            incoming = tg.parse_update(json.loads(request.body or b"null"))
+        except (ValueError, tg.MalformedUpdate) as problem:  # JSONDecodeError is a ValueError
+            log.warning("telegram: malformed update refused: %s", problem)
+            return error(400, f"malformed update: {problem}")
+        if not self.deduper.first_time(str(incoming.update_id)):
+            log.info("telegram: update %s delivered again; already handled", incoming.update_id)
             return response.json({"ok": True})
+        if incoming.kind == "ignored":
+            log.debug("telegram: update %s (%s) ignored", incoming.update_id, incoming.what)
+            return response.json({"ok": True})
+        self.run_later(self.handle(incoming, on_new_message), f"update {incoming.update_id}")
+        return response.json({"ok": True})
 
-        return webhook
+    async def close(self) -> None:
+        if self._bot is not None:
+            await self._bot.session.close()
 
-    def run_later(self, work: Awaitable[Any]) -> None:
-        """Slow work after the 200, kept referenced until it ends."""
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def handle(self, incoming: tg.Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        output = TelegramOutput(self.bot(), self.payloads)
+    async def handle(self, incoming: tg.Incoming, on_new_message: OnNewMessage) -> None:
+        output = self.make_output()
         chat = incoming.chat_id
         try:
             if incoming.kind == "unsupported":
@@ -254,23 +197,15 @@ class TelegramInput(InputChannel):
                 return
             text: Optional[str] = incoming.text
             if incoming.kind == "button":
-                self.run_later(output.answer_button(incoming.callback_query_id))
+                self.run_later(output.answer_button(incoming.callback_query_id), "stopping a button's spinner")
                 text = self.payloads.resolve(incoming.text)
                 if text is None:
                     log.info("telegram: chat %s pressed a button we no longer remember; ignored", chat)
                     return
             else:
-                self.remember_language(chat, text)
+                self.languages.heard(chat, text)
             metadata = {"telegram": {"update_id": incoming.update_id, "message_id": incoming.message_id,
                                      "user_id": incoming.user_id, "language_code": incoming.language_code}}
             await on_new_message(UserMessage(text, output, chat, input_channel=self.name(), metadata=metadata))
         except Exception:  # one bad turn must never break the webhook
             log.exception("telegram: handling update %s for chat %s failed", incoming.update_id, chat)
-
-    def remember_language(self, chat: str, text: str, limit: int = 50_000) -> None:
-        language = language_of(text, "")
-        if language:
-            self.languages[chat] = language
-            self.languages.move_to_end(chat)
-            while len(self.languages) > limit:
-                self.languages.popitem(last=False)

@@ -15,7 +15,15 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
-from connectors.platform import handoff_buttons, language_of, same, split_text
+from connectors.platform import (
+    card_language,
+    handoff_buttons,
+    item_line,
+    order_facts,
+    price_and_rating,
+    same,
+    split_text,
+)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 TEXT_LIMIT = 4096  # sendMessage text: 1-4096 characters
@@ -195,7 +203,6 @@ def truncate(text: str, limit: int) -> str:
     return split_text(text, limit - 1, utf16_len)[0] + "…"
 
 
-CURRENCY_SIGNS = {"USD": "$", "CNY": "¥", "RMB": "¥", "EUR": "€", "GBP": "£", "JPY": "¥"}
 LABELS = {
     "en": {"view": "View product", "total": "Total", "order": "Order", "tracking": "Tracking", "eta": "Expected",
            "delivered": "Delivered", "sources": "Sources", "choose": "Choose an option:",
@@ -206,25 +213,10 @@ LABELS = {
 }
 
 
-def money(amount: Any, currency: str) -> str:
-    try:
-        value = float(amount)
-    except (TypeError, ValueError):
-        return ""
-    sign = CURRENCY_SIGNS.get((currency or "").upper())
-    return f"{sign}{value:,.2f}" if sign else f"{value:,.2f} {currency}".strip()
-
-
-def _language(custom: Dict[str, Any], sample: str = "") -> str:
-    return "zh" if custom.get("language") == "zh" else language_of(sample, "en") if sample else "en"
-
-
 def product_caption(item: Dict[str, Any], language: str) -> str:
     """A product card's caption: name, price and rating, the reason it was picked, any promotion."""
     labels = LABELS[language]
-    price = money(item.get("price"), str(item.get("currency") or ""))
-    rating = item.get("rating")
-    headline = " · ".join(p for p in (price, f"★ {rating}" if rating else "") if p)
+    headline = price_and_rating(item)
     promotion = item.get("promotion") or {}
     offer = ""
     if promotion:
@@ -257,22 +249,10 @@ def photo_as_text(call: Call) -> List[Call]:
 
 def order_text(card: Dict[str, Any]) -> str:
     """An order card as text: status, items, total, carrier and tracking number, dates."""
-    language = _language(card)
-    labels = LABELS[language]
-    currency = str(card.get("currency") or "")
+    labels = LABELS[card_language(card)]
     lines = [f"{labels['order']} {card.get('order_id', '')} · {card.get('status_label') or card.get('status', '')}"]
-    for item in card.get("items") or []:
-        options = ", ".join(str(item[k]) for k in ("size", "color") if item.get(k))
-        lines.append(f"{item.get('quantity', 1)} × {item.get('name', '')}" + (f" ({options})" if options else ""))
-    if card.get("total") is not None:
-        lines.append(f"{labels['total']}: {money(card['total'], currency)}")
-    if card.get("tracking_number"):
-        carrier = f"{card['carrier']} " if card.get("carrier") else ""
-        lines.append(f"{labels['tracking']}: {carrier}{card['tracking_number']}")
-    if card.get("delivered_at"):
-        lines.append(f"{labels['delivered']}: {card['delivered_at']}")
-    elif card.get("eta"):
-        lines.append(f"{labels['eta']}: {card['eta']}")
+    lines += [item_line(item) for item in card.get("items") or []]
+    lines += [f"{label}: {value}" for label, value in order_facts(card, labels)]
     return "\n".join(lines)
 
 
@@ -288,28 +268,25 @@ def sources_text(custom: Dict[str, Any], language: str) -> str:
     return f"{LABELS[language]['sources']}:\n" + "\n".join(lines) if lines else ""
 
 
-def custom_calls(
-    chat_id: str, custom: Dict[str, Any], payloads: PayloadStore, buttons_sent: bool = False
-) -> List[Call]:
+def custom_calls(chat_id: str, custom: Dict[str, Any], payloads: PayloadStore) -> List[Call]:
     """Our custom payloads in Telegram's own forms: product cards as photos, an order as a text card, citations as a
-    numbered list, handoff choices as an inline keyboard (unless already sent with the text). Payloads with no
-    native form give no calls; their text arrives separately."""
+    numbered list, handoff choices as an inline keyboard. Payloads with no native form give no calls; their text
+    arrives separately."""
     kind = custom.get("type")
     if kind == "products":
         items = [i for i in custom.get("items") or [] if isinstance(i, dict)]
-        language = _language(custom, str(items[0].get("name", "")) if items else "")
+        language = card_language(custom, str(items[0].get("name", "")) if items else "")
         return [call for item in items for call in product_calls(chat_id, item, language)]
     if kind == "agent_message" and isinstance(custom.get("product"), dict):
-        language = _language(custom, str(custom["product"].get("name", "")))
+        language = card_language(custom, str(custom["product"].get("name", "")))
         return product_calls(chat_id, custom["product"], language)
     if kind == "order":
         return text_calls(chat_id, order_text(custom))
     if kind == "answer":
-        text = sources_text(custom, _language(custom))
+        text = sources_text(custom, card_language(custom))
         return text_calls(chat_id, text) if text else []
     buttons = handoff_buttons(custom)
-    if buttons and not buttons_sent:
-        language = _language(custom)
-        prompt = LABELS[language]["rate" if kind == "handoff_ended" else "choose"]
+    if buttons:
+        prompt = LABELS[card_language(custom)]["rate" if kind == "handoff_ended" else "choose"]
         return text_calls(chat_id, prompt, keyboard(buttons, payloads))
     return []

@@ -12,34 +12,33 @@ import asyncio
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import aiohttp
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import OutputChannel, UserMessage
+from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from connectors import wechat_format as fmt
+from connectors.channel_base import OnNewMessage, WebhookChannel, error
 from connectors.platform import (
     HANDOFF_TYPES,
-    Deduper,
+    Languages,
+    LastPerUser,
     Reply,
     SendFailed,
-    env_settings,
     fresh,
     handoff_buttons,
     language_of,
-    missing,
     send_with_retry,
     unsupported_reply,
 )
-from shop.language import detect_language
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.weixin.qq.com"
-SETTINGS = {
+ENVIRONMENT = {
     "app_id": "WECHAT_APP_ID",
     "app_secret": "WECHAT_APP_SECRET",
     "token": "WECHAT_TOKEN",
@@ -155,8 +154,8 @@ class WechatOutput(OutputChannel):
     def __init__(
         self,
         api: WechatApi,
-        menus: fmt.LastPerUser[Dict[str, str]],
-        languages: fmt.LastPerUser[str],
+        menus: LastPerUser[Dict[str, str]],
+        languages: Languages,
         raise_failures: bool = True,
     ) -> None:
         self.api, self.menus, self.languages = api, menus, languages
@@ -189,11 +188,6 @@ class WechatOutput(OutputChannel):
     ) -> None:
         await self._send_menu(recipient_id, text, buttons, self._language(recipient_id, text))
 
-    async def send_quick_replies(
-        self, recipient_id: Text, text: Text, quick_replies: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
         """Products as news articles (one per message, WeChat's limit), an order as a short text, handoff buttons as
         a menu; the message's text was already sent, so nothing here repeats it."""
@@ -211,39 +205,35 @@ class WechatOutput(OutputChannel):
             log.debug("wechat: no native form for a %r payload, not sent", kind)
 
 
-class WechatInput(InputChannel):
+class WechatInput(WebhookChannel):
     """Verifies WeChat's pushes (GET echo and POST), decrypts safe-mode ones, dedupes retries, answers "success"
     at once and hands the message to Rasa in the background."""
+
+    environment, required, defaults = ENVIRONMENT, REQUIRED, {"api_url": DEFAULT_API_URL}
+    aes_key: Optional[bytes] = None  # without WECHAT_AES_KEY, only plain-mode pushes are accepted
 
     @classmethod
     def name(cls) -> Text:
         return "wechat"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        settings = env_settings(SETTINGS, {"api_url": DEFAULT_API_URL})
-        return cls(settings)
-
     def __init__(self, settings: Dict[str, str]) -> None:
-        self.settings = settings
-        self.off_because = ", ".join(SETTINGS[key] for key in missing(settings, REQUIRED))
-        self.aes_key: Optional[bytes] = None
-        if settings.get("aes_key") and not self.off_because:
-            try:
-                self.aes_key = fmt.aes_key(settings["aes_key"])
-            except fmt.CryptoError:
-                self.off_because = "WECHAT_AES_KEY to the 43-character EncodingAESKey (or unset it)"
-        if self.off_because:
-            log.info("wechat channel is off: set %s", self.off_because)
-        else:
-            log.info("wechat channel is on (%s)", "plain and AES safe mode" if self.aes_key else "plain mode only")
+        super().__init__(settings)
         self.api = WechatApi(settings.get("api_url") or DEFAULT_API_URL, settings["app_id"], settings["app_secret"])
-        self.deduper = Deduper()
-        self.menus: fmt.LastPerUser[Dict[str, str]] = fmt.LastPerUser()
-        self.languages: fmt.LastPerUser[str] = fmt.LastPerUser()
-        self._tasks: Set[asyncio.Task] = set()  # a reference to each background turn, so none is collected early
+        self.menus: LastPerUser[Dict[str, str]] = LastPerUser()
+        self.languages = Languages()
 
-    def get_output_channel(self, raise_failures: bool = True) -> OutputChannel:
+    def configure(self) -> List[str]:
+        if self.settings.get("aes_key"):
+            try:
+                self.aes_key = fmt.aes_key(self.settings["aes_key"])
+            except fmt.CryptoError:
+                return ["WECHAT_AES_KEY to the 43-character EncodingAESKey (or unset it)"]
+        return []
+
+    def status_detail(self) -> str:
+        return "plain and AES safe mode" if self.aes_key else "plain mode only"
+
+    def make_output(self, raise_failures: bool = True) -> WechatOutput:
         return WechatOutput(self.api, self.menus, self.languages, raise_failures)
 
     # --- checks ----------------------------------------------------------------------------------------------
@@ -257,119 +247,83 @@ class WechatInput(InputChannel):
         """The push's fields (decrypted in safe mode), or the refusal to answer."""
         try:
             fields = fmt.parse_xml(body)
-        except fmt.BadXml as error:
-            log.warning("wechat: malformed push refused: %s", error)
-            return None, _error(400, "malformed XML")
+        except fmt.BadXml as problem:
+            log.warning("wechat: malformed push refused: %s", problem)
+            return None, error(400, "malformed XML")
         if request.args.get("encrypt_type", "raw") != "aes":
             return fields, None
         if self.aes_key is None:
             log.warning("wechat: encrypted push but WECHAT_AES_KEY is not set")
-            return None, _error(400, "encrypted push but WECHAT_AES_KEY is not set")
+            return None, error(400, "encrypted push but WECHAT_AES_KEY is not set")
         encrypted = fields.get("Encrypt", "")
         parts = (self.settings["token"], request.args.get("timestamp", ""), request.args.get("nonce", ""), encrypted)
         if not encrypted or not fmt.signed(parts, request.args.get("msg_signature", "")):
             log.warning("wechat: encrypted push with a bad msg_signature refused")
-            return None, _error(403, "bad msg_signature")
+            return None, error(403, "bad msg_signature")
         try:
             return fmt.parse_xml(fmt.decrypt(encrypted, self.aes_key, self.settings["app_id"]).encode("utf-8")), None
-        except fmt.CryptoError as error:
-            log.warning("wechat: encrypted push refused: %s", error)
-            return None, _error(403, "cannot decrypt for this AppID")
-        except fmt.BadXml as error:
-            log.warning("wechat: malformed encrypted push refused: %s", error)
-            return None, _error(400, "malformed XML")
+        except fmt.CryptoError as problem:
+            log.warning("wechat: encrypted push refused: %s", problem)
+            return None, error(403, "cannot decrypt for this AppID")
+        except fmt.BadXml as problem:
+            log.warning("wechat: malformed encrypted push refused: %s", problem)
+            return None, error(400, "malformed XML")
+
+    # --- the webhook ----------------------------------------------------------------------------------------------
+
+    async def verify(self, request: Request) -> HTTPResponse:
+        """WeChat's server check: echo `echostr` when the signature is ours."""
+        if not self._signature_ok(request):
+            log.warning("wechat: server verification with a bad signature or stale timestamp refused")
+            return error(403, "bad signature")
+        return response.text(request.args.get("echostr", ""))
+
+    async def receive(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
+        if not self._signature_ok(request):
+            log.warning("wechat: push with a bad signature or stale timestamp refused")
+            return error(403, "bad signature")
+        fields, refusal = self._open(request, request.body or b"")
+        if refusal is not None:
+            return refusal
+        if not fields or not fields.get("FromUserName") or not fields.get("MsgType"):
+            log.warning("wechat: push without FromUserName/MsgType refused")
+            return error(400, "not a WeChat message")
+        if not self.deduper.first_time(fmt.dedupe_key(fields)):
+            log.info("wechat: repeated delivery of %s dropped", fmt.dedupe_key(fields))
+            return response.text("success")
+        self._dispatch(fields, request.args.get("encrypt_type") == "aes", on_new_message)
+        return response.text("success")  # no passive reply: WeChat shows nothing and does not retry
+
+    async def close(self) -> None:
+        await self.api.close()
 
     # --- turning a push into a UserMessage ---------------------------------------------------------------------
 
-    def _in_background(self, work: Awaitable[Any], what: str) -> None:
-        async def guarded() -> None:
-            try:
-                await work
-            except Exception:  # one bad turn must not go unnoticed, nor break the channel
-                log.exception("wechat: %s failed", what)
-
-        task = asyncio.get_running_loop().create_task(guarded())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    def _dispatch(self, fields: Dict[str, str], encrypted: bool, on_new_message: Callable) -> None:
+    def _dispatch(self, fields: Dict[str, str], encrypted: bool, on_new_message: OnNewMessage) -> None:
         openid, kind = fields["FromUserName"], fields.get("MsgType", "")
-        output = self.get_output_channel(raise_failures=False)
+        output = self.make_output(raise_failures=False)
         metadata = {"wechat": {"msg_type": kind, "msg_id": fields.get("MsgId"), "to": fields.get("ToUserName"),
                                "create_time": fields.get("CreateTime"), "encrypted": encrypted}}
         message_id = f"wechat-{fields['MsgId']}" if fields.get("MsgId") else None
         if kind == "text":
             text = fields.get("Content", "")
-            language = detect_language(text)
-            if language:
-                self.languages.put(openid, language)
+            self.languages.heard(openid, text)
             payload = fmt.answer_to_menu(self.menus, openid, text)
             if payload:
                 log.info("wechat: %s picked %r from their menu", openid, payload)
             message = UserMessage(payload or text, output, openid, input_channel=self.name(), message_id=message_id,
                                   metadata={**metadata, "language": self.languages.get(openid)})
-            self._in_background(on_new_message(message), f"the turn for {openid}")
+            self.run_later(on_new_message(message), f"the turn for {openid}")
         elif kind == "event" and fields.get("Event", "").lower() == "subscribe":
             log.info("wechat: new follower %s, greeting them", openid)
             message = UserMessage("/greeting", output, openid, parse_data=dict(GREETING_PARSE),
                                   input_channel=self.name(), metadata=metadata)
-            self._in_background(on_new_message(message), f"the greeting for {openid}")
+            self.run_later(on_new_message(message), f"the greeting for {openid}")
         elif kind == "event":
             log.info("wechat: %s event from %s ignored", fields.get("Event") or "unnamed", openid)
         else:
             language = self.languages.get(openid) or "en"
             known = "unsupported" if kind in UNSUPPORTED_TYPES else "unknown"
             log.info("wechat: %s message type %r from %s, answering that we read text", known, kind, openid)
-            self._in_background(output.send_text_message(openid, unsupported_reply(language)),
-                                f"the unsupported-type reply to {openid}")
-
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("wechat_webhook", __name__)
-
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            if self.off_because:
-                return self._off()
-            return response.json({"status": "ok"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            """WeChat's server check: echo `echostr` when the signature is ours."""
-            if self.off_because:
-                return self._off()
-            if not self._signature_ok(request):
-                log.warning("wechat: server verification with a bad signature or stale timestamp refused")
-                return _error(403, "bad signature")
-            return response.text(request.args.get("echostr", ""))
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if self.off_because:
-                return self._off()
-            if not self._signature_ok(request):
-                log.warning("wechat: push with a bad signature or stale timestamp refused")
-                return _error(403, "bad signature")
-            fields, refusal = self._open(request, request.body or b"")
-            if refusal is not None:
-                return refusal
-            if not fields or not fields.get("FromUserName") or not fields.get("MsgType"):
-                log.warning("wechat: push without FromUserName/MsgType refused")
-                return _error(400, "not a WeChat message")
-            if not self.deduper.first_time(fmt.dedupe_key(fields)):
-                log.info("wechat: repeated delivery of %s dropped", fmt.dedupe_key(fields))
-                return response.text("success")
-            self._dispatch(fields, request.args.get("encrypt_type") == "aes", on_new_message)
-            return response.text("success")  # no passive reply: WeChat shows nothing and does not retry
-
-        @webhook.listener("after_server_stop")
-        async def close_http(_app: Any, _loop: Any) -> None:
-            await self.api.close()
-
-        return webhook
-
-    def _off(self) -> HTTPResponse:
-        return _error(404, f"wechat channel is off: set {self.off_because}")
-
-
-def _error(status: int, message: str) -> HTTPResponse:
-    return response.json({"error": message}, status=status)
+            self.run_later(output.send_text_message(openid, unsupported_reply(language)),
+                           f"the unsupported-type reply to {openid}")

@@ -20,13 +20,12 @@ import os
 import re
 import struct
 import xml.etree.ElementTree as ElementTree
-from collections import OrderedDict
-from typing import Any, Dict, Generic, List, Optional, Tuple, TypeVar
+from typing import Any, Dict, List, Optional, Tuple
 
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from connectors.platform import Reply, same, split_text, utf8_len
+from connectors.platform import LastPerUser, Reply, same, split_text, utf8_len
 
 TEXT_LIMIT_BYTES = 2048  # customer-service text messages: content at most 2,048 bytes
 MAX_XML_BYTES = 64 * 1024  # a push is a few hundred bytes; a compatible-mode one about three times that
@@ -272,33 +271,6 @@ def menu_choice(text: str) -> Optional[str]:
     """"1", " 2 ", "３" → the number typed; anything else → None."""
     typed = (text or "").strip().translate(FULL_WIDTH_DIGITS)
     return typed if typed.isdigit() and len(typed) <= 2 else None
-
-
-Value = TypeVar("Value")
-
-
-class LastPerUser(Generic[Value]):
-    """The latest value per user (their language, the last menu they were shown), bounded: the oldest users are
-    forgotten first."""
-
-    def __init__(self, max_users: int = 10_000) -> None:
-        self.max_users = max_users
-        self._values: "OrderedDict[str, Value]" = OrderedDict()
-
-    def put(self, user: str, value: Value) -> None:
-        self._values[user] = value
-        self._values.move_to_end(user)
-        while len(self._values) > self.max_users:
-            self._values.popitem(last=False)
-
-    def get(self, user: str, default: Optional[Value] = None) -> Optional[Value]:
-        return self._values.get(user, default)
-
-    def pop(self, user: str) -> Optional[Value]:
-        return self._values.pop(user, None)
-
-    def __len__(self) -> int:
-        return len(self._values)
 
 
 def answer_to_menu(menus: "LastPerUser[Dict[str, str]]", openid: str, text: str) -> Optional[str]:

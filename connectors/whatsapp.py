@@ -5,51 +5,26 @@ X-Hub-Signature-256), acknowledged at once; Rasa runs afterwards. Outbound: POST
 id}/messages: text, reply buttons or lists for choices, image + caption for product cards.
 
 The Graph calls are written by hand with aiohttp (connectors.meta_format.GraphClient): no maintained async Python
-client for the Cloud API ships in the Rasa venv.
+client for the Cloud API ships in the Rasa venv. What WhatsApp shares with Messenger, the webhook and the Graph calls
+included, is in connectors/meta.py; this module says what is WhatsApp's own.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
+from typing import Any, Dict, List, Text, Tuple
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
-from sanic.request import Request
+from sanic import response
 from sanic.response import HTTPResponse
 
-from connectors.meta_format import (
-    EXPIRED_TOKEN_CODE,
-    GRAPH_API_URL,
-    SIGNATURE_HEADER,
-    GraphClient,
-    GraphError,
-    OutsideWindow,
-    Shoppers,
-    epoch_seconds,
-    handshake,
-    off_message,
-    recent,
-    signature_ok,
-    with_handoff_buttons,
-)
-from connectors.platform import Deduper, SendFailed, env_settings, missing, unsupported_reply
-from connectors.whatsapp_format import (
-    Inbound,
-    Status,
-    choice_messages,
-    custom_messages,
-    image_message,
-    parse_webhook,
-    text_messages,
-)
-from shop.language import detect_language
+from connectors import whatsapp_format
+from connectors.meta import MetaInput, MetaOutput
+from connectors.meta_format import GraphError
+from connectors.whatsapp_format import Inbound, Status, parse_webhook
 
 log = logging.getLogger(__name__)
 
-ENV = {
+ENVIRONMENT = {
     "access_token": "WHATSAPP_ACCESS_TOKEN",
     "app_secret": "WHATSAPP_APP_SECRET",
     "verify_token": "WHATSAPP_VERIFY_TOKEN",
@@ -60,172 +35,52 @@ REQUIRED = ("access_token", "app_secret", "verify_token", "phone_number_id")
 WINDOW_CLOSED_CODE = 131047  # "re-engagement message": more than 24 hours since the shopper last wrote
 
 
-class WhatsAppOutput(OutputChannel):
-    """Our replies as Cloud API messages, sent in order. A refusal raises (SendFailed, OutsideWindow) on the
-    output Rasa's HTTP API uses, so an agent's message that cannot reach the shopper fails visibly at the desk.
-    During a shopper's own turn it is logged and the rest of that reply dropped: a raise there would cost Rasa the
-    whole turn (its tracker would not be saved)."""
+class WhatsAppOutput(MetaOutput):
+    """Our replies as Cloud API messages (`POST /{phone number id}/messages`)."""
+
+    formats = whatsapp_format
+    token_variable = ENVIRONMENT["access_token"]
+    window = "24-hour customer-service window (only a template message could reach them)"
+    window_error = str(WINDOW_CLOSED_CODE)
 
     @classmethod
     def name(cls) -> Text:
         return "whatsapp"
 
-    def __init__(self, settings: Dict[str, str], graph: GraphClient, shoppers: Shoppers,
-                 raise_failures: bool = True) -> None:
-        super().__init__()
-        self.settings, self.graph, self.shoppers = settings, graph, shoppers
-        self.raise_failures = raise_failures
-        self.url = f"{settings['api_url'].rstrip('/')}/{settings['phone_number_id']}/messages"
+    def address(self) -> Tuple[str, Dict[str, Dict[str, str]]]:
+        return (f"{self.settings['api_url'].rstrip('/')}/{self.settings['phone_number_id']}/messages",
+                {"headers": {"Authorization": f"Bearer {self.settings['access_token']}"}})
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        """Rasa's dispatch, except that a handoff notice's buttons travel with its text in one message."""
-        await super().send_response(recipient_id, with_handoff_buttons(message))
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._send_all(recipient_id, text_messages(recipient_id, text))
-
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]],
-                                     **kwargs: Any) -> None:
-        await self._send_all(recipient_id, choice_messages(recipient_id, text, buttons, self._language(recipient_id)))
-
-    async def send_quick_replies(self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]],
-                                 **kwargs: Any) -> None:
-        await self.send_text_with_buttons(recipient_id, text, quick_replies)
-
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
-        await self._send_all(recipient_id, [image_message(recipient_id, image)])
-
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
-        await self._send_all(recipient_id, custom_messages(recipient_id, json_message, self._language(recipient_id)))
-
-    def _language(self, recipient_id: str) -> str:
-        return self.shoppers.language(recipient_id)
-
-    async def _send_all(self, recipient_id: str, bodies: List[Dict[str, Any]]) -> None:
-        for body in bodies:
-            try:
-                await self._send(recipient_id, body)
-            except (SendFailed, OutsideWindow):  # already logged
-                if self.raise_failures:
-                    raise
-                return
-
-    async def _send(self, recipient_id: str, body: Dict[str, Any]) -> None:
-        if self.shoppers.outside_window(recipient_id):
-            log.warning("whatsapp: not sending to %s: outside the 24-hour customer-service window (only a template "
-                        "message could reach them)", recipient_id)
-            raise OutsideWindow(f"{recipient_id} is outside the 24-hour window")
-        headers = {"Authorization": f"Bearer {self.settings['access_token']}"}
-        try:
-            await self.graph.send(self.url, body, headers=headers)
-        except SendFailed as failure:
-            error = GraphError.of(failure.reply.body if failure.reply else None)
-            if error.code == WINDOW_CLOSED_CODE:
-                self.shoppers.close_window(recipient_id)
-                log.warning("whatsapp: message to %s refused (131047): outside the 24-hour customer-service window; "
-                            "recorded, no retry", recipient_id)
-                raise OutsideWindow(f"{recipient_id} is outside the 24-hour window") from failure
-            if error.code == EXPIRED_TOKEN_CODE:
-                log.error("whatsapp: configuration error: WHATSAPP_ACCESS_TOKEN is expired or invalid (Graph error "
-                          "190: %s). A system-user token cannot be refreshed by the connector: set a new one.",
-                          error.message)
-            else:
-                log.error("whatsapp: message to %s failed: %s", recipient_id, failure)
-            raise
+    def closes_window(self, error: GraphError) -> bool:
+        return error.code == WINDOW_CLOSED_CODE
 
 
-class WhatsAppInput(InputChannel):
-    """The Cloud API webhook: verifies, dedupes, acknowledges, then hands each message to Rasa."""
+class WhatsAppInput(MetaInput):
+    """The Cloud API's `messages` webhook, which also brings the delivery statuses of our messages."""
+
+    environment, required = ENVIRONMENT, REQUIRED
+    output_class = WhatsAppOutput
 
     @classmethod
     def name(cls) -> Text:
         return "whatsapp"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        """Secrets come from the environment, never from credentials.yml; a channel without them is off."""
-        return cls(env_settings(ENV, {"api_url": GRAPH_API_URL}))
+    def messages_in(self, payload: Any) -> List[Inbound]:
+        messages, statuses = parse_webhook(payload)
+        self._note_statuses(statuses)
+        return messages
 
-    def __init__(self, settings: Dict[str, str]) -> None:
-        self.settings = settings
-        self.missing_env = [ENV[key] for key in missing(settings, REQUIRED)]
-        self.deduper = Deduper()
-        self.shoppers = Shoppers()
-        self.graph = GraphClient()
-        self._tasks: Set[asyncio.Task] = set()
-        if self.missing_env:
-            log.warning("whatsapp channel is off: set %s", ", ".join(self.missing_env))
-        else:
-            log.info("whatsapp channel is on: webhook /webhooks/whatsapp/webhook, API %s", settings["api_url"])
+    def metadata_of(self, message: Inbound) -> Dict[str, Any]:
+        return {"profile_name": message.name, "phone_number_id": message.phone_number_id}
 
-    def get_output_channel(self) -> Optional[OutputChannel]:
-        return None if self.missing_env else WhatsAppOutput(self.settings, self.graph, self.shoppers)
+    def summary(self, message: Inbound) -> str:
+        return f"{message.message_type or 'unknown'} message {message.message_id} from {message.sender}"
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = Blueprint("whatsapp_webhook", __name__)
+    def language_sample(self, message: Inbound) -> str:
+        return message.text or message.caption  # a photo's caption tells the language of a shopper yet to type
 
-        @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "off" if self.missing_env else "ok"})
-
-        @webhook.route("/webhook", methods=["GET"])
-        async def verify(request: Request) -> HTTPResponse:
-            if self.missing_env:
-                return response.json(off_message("whatsapp", self.missing_env), status=404)
-            status, text = handshake(request.args, self.settings["verify_token"])
-            if status != 200:
-                log.warning("whatsapp: webhook verification refused: %s", text)
-                return response.json({"error": text}, status=status)
-            return response.text(text)
-
-        @webhook.route("/webhook", methods=["POST"])
-        async def receive(request: Request) -> HTTPResponse:
-            if self.missing_env:
-                return response.json(off_message("whatsapp", self.missing_env), status=404)
-            if not signature_ok(self.settings["app_secret"], request.body, request.headers.get(SIGNATURE_HEADER)):
-                log.warning("whatsapp: webhook refused from %s: bad or missing %s", request.ip, SIGNATURE_HEADER)
-                return response.json({"error": "invalid signature"}, status=401)
-            try:
-                messages, statuses = parse_webhook(json.loads(request.body))
-            except ValueError as error:  # bad JSON, bad UTF-8 or a shape we do not know
-                log.warning("whatsapp: malformed webhook refused: %s", error)
-                return response.json({"error": f"malformed webhook: {error}"}, status=400)
-            self._note_statuses(statuses)
-            stale = [m for m in messages if not recent(m.timestamp)]
-            if stale:
-                log.warning("whatsapp: refused %d message(s) with a timestamp outside the replay window: %s",
-                            len(stale), ", ".join(m.message_id for m in stale))
-                if len(stale) == len(messages):
-                    return response.json({"error": "stale or replayed message"}, status=403)
-            todo = []
-            for message in messages:
-                if message in stale:
-                    continue
-                if not self.deduper.first_time(message.message_id):
-                    log.info("whatsapp: repeated delivery of %s ignored", message.message_id)
-                    continue
-                self._remember(message)
-                todo.append(message)
-            if todo:
-                self._spawn(self._handle(todo, on_new_message, self.get_metadata(request)))
-            return response.json({"status": "ok"})
-
-        @webhook.listener("after_server_stop")
-        async def close(*_: Any) -> None:
-            await self.graph.close()
-
-        return webhook
-
-    # --- after the acknowledgement -----------------------------------------------------------------------------
-
-    def _spawn(self, work: Awaitable[None]) -> None:
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)  # keep a reference until it is done
-        task.add_done_callback(self._tasks.discard)
-
-    def _remember(self, message: Inbound) -> None:
-        language = detect_language(message.text or message.caption)
-        self.shoppers.heard_from(message.sender, epoch_seconds(message.timestamp), language)
+    def acknowledgement(self) -> HTTPResponse:
+        return response.json({"status": "ok"})
 
     def _note_statuses(self, statuses: List[Status]) -> None:
         for status in statuses:
@@ -235,25 +90,3 @@ class WhatsAppInput(InputChannel):
                             status.recipient)
             elif status.status == "failed":
                 log.warning("whatsapp: a message to %s failed: error codes %s", status.recipient, status.error_codes)
-
-    async def _handle(self, messages: List[Inbound], on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                      metadata: Optional[Dict[str, Any]]) -> None:
-        output = WhatsAppOutput(self.settings, self.graph, self.shoppers, raise_failures=False)
-        for message in messages:
-            try:
-                if message.kind == "ignored":
-                    log.info("whatsapp: %s message %s from %s ignored", message.message_type or "empty",
-                             message.message_id, message.sender)
-                elif message.kind == "unsupported":
-                    language = self.shoppers.language(message.sender)
-                    log.info("whatsapp: %s message %s from %s cannot be read; sent the polite reply (%s)",
-                             message.message_type or "unknown", message.message_id, message.sender, language)
-                    await output.send_text_message(message.sender, unsupported_reply(language))
-                else:
-                    await on_new_message(UserMessage(
-                        message.text, output, message.sender, input_channel=self.name(),
-                        metadata={**(metadata or {}), "platform": "whatsapp", "message_id": message.message_id,
-                                  "profile_name": message.name, "phone_number_id": message.phone_number_id},
-                    ))
-            except Exception:  # one bad turn must not stop the others, nor the webhook
-                log.exception("whatsapp: handling message %s from %s failed", message.message_id, message.sender)

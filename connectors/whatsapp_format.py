@@ -7,14 +7,21 @@ reference for Graph API v21.0 (webhooks `messages` field; messages: text, intera
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Tuple
 
-from connectors.meta_format import CHOOSE, clip, handoff_prompt, lang, price_label
-from connectors.platform import handoff_buttons, split_text
-
-log = logging.getLogger(__name__)
+from connectors.meta_format import (
+    CHOOSE,
+    MalformedWebhook,
+    choice_options,
+    clip,
+    lang,
+    listed,
+    price_label,
+    render_custom,
+    webhook_entries,
+)
+from connectors.platform import item_line, split_text
 
 TEXT_LIMIT = 4096
 INTERACTIVE_BODY_LIMIT = 1024
@@ -27,10 +34,6 @@ PRODUCT_CARDS_MAX = 10  # one image message per product; more would flood the ch
 UNSUPPORTED_TYPES = {"image", "sticker", "location", "audio", "voice", "video", "document", "contacts", "order",
                      "unsupported"}
 IGNORED_TYPES = {"reaction", "system", "ephemeral", "request_welcome"}  # nothing to answer
-
-
-class MalformedWebhook(ValueError):
-    """A body that is not a WhatsApp Business Account notification we can read."""
 
 
 @dataclass
@@ -59,40 +62,26 @@ class Status:
 
 def parse_webhook(payload: Any) -> Tuple[List[Inbound], List[Status]]:
     """The shopper messages and delivery statuses in a webhook body; raises MalformedWebhook for an unknown shape."""
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
-        raise MalformedWebhook("not a whatsapp_business_account notification")
-    entries = payload.get("entry")
-    if not isinstance(entries, list):
-        raise MalformedWebhook("no entry list")
     messages: List[Inbound] = []
     statuses: List[Status] = []
-    for entry in entries:
-        for change in _list(entry, "changes"):
+    for entry in webhook_entries(payload, "whatsapp_business_account"):
+        for change in listed(entry, "changes"):
             if not isinstance(change, dict) or change.get("field") != "messages":
                 continue  # other subscriptions (templates, account updates) are not for the assistant
             value = change.get("value")
             if not isinstance(value, dict):
                 raise MalformedWebhook("a messages change without a value")
             names = {c.get("wa_id"): (c.get("profile") or {}).get("name", "")
-                     for c in _list(value, "contacts") if isinstance(c, dict)}
+                     for c in listed(value, "contacts") if isinstance(c, dict)}
             number = str((value.get("metadata") or {}).get("phone_number_id", ""))
-            for message in _list(value, "messages"):
+            for message in listed(value, "messages"):
                 messages.append(_inbound(message, names, number))
-            for status in _list(value, "statuses"):
+            for status in listed(value, "statuses"):
                 if isinstance(status, dict):
-                    codes = [int(e["code"]) for e in _list(status, "errors")
+                    codes = [int(e["code"]) for e in listed(status, "errors")
                              if isinstance(e, dict) and str(e.get("code", "")).isdigit()]
                     statuses.append(Status(str(status.get("recipient_id", "")), str(status.get("status", "")), codes))
     return messages, statuses
-
-
-def _list(container: Any, key: str) -> list:
-    if not isinstance(container, dict):
-        raise MalformedWebhook(f"expected an object holding {key!r}")
-    value = container.get(key) or []
-    if not isinstance(value, list):
-        raise MalformedWebhook(f"{key!r} is not a list")
-    return value
 
 
 def _inbound(message: Any, names: Dict[str, str], number: str) -> Inbound:
@@ -135,7 +124,7 @@ def text_messages(to: str, text: str) -> List[Dict[str, Any]]:
 def choice_messages(to: str, text: str, buttons: List[Dict[str, Any]], language: str) -> List[Dict[str, Any]]:
     """Text with choices: up to 3 as reply buttons (titles cut at 20 characters), more as a list (10 rows a message,
     titles cut at 24). The id of each button or row is its payload, which comes back in the `interactive` reply."""
-    options = [_option(b) for b in buttons if isinstance(b, dict) and (b.get("payload") or b.get("title"))]
+    options = choice_options(buttons)
     if not options:
         return text_messages(to, text)
     messages: List[Dict[str, Any]] = []
@@ -160,11 +149,6 @@ def choice_messages(to: str, text: str, buttons: List[Dict[str, Any]], language:
                                      "rows": rows}]},
         }))
     return messages
-
-
-def _option(button: Dict[str, Any]) -> Tuple[str, str]:
-    title = " ".join(str(button.get("title") or button.get("payload")).split())
-    return title, str(button.get("payload") or title)
 
 
 def _row(title: str, payload: str) -> Dict[str, str]:
@@ -219,10 +203,7 @@ def order_messages(to: str, card: Dict[str, Any]) -> List[Dict[str, Any]]:
     rest)."""
     words = ORDER_WORDS[lang(card.get("language"))]
     lines = [f"*{words['order']} {card.get('order_id', '')}* · {card.get('status_label') or card.get('status', '')}"]
-    for item in card.get("items") or []:
-        if isinstance(item, dict):
-            options = ", ".join(str(item[k]) for k in ("size", "color") if item.get(k))
-            lines.append(f"• {item.get('quantity', 1)} × {item.get('name', '')}" + (f" ({options})" if options else ""))
+    lines += [f"• {item_line(item)}" for item in card.get("items") or [] if isinstance(item, dict)]
     total = price_label({"price": card.get("total"), "currency": card.get("currency")})
     if total:
         lines.append(f"{words['total']}: {total}")
@@ -233,19 +214,4 @@ def order_messages(to: str, card: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 def custom_messages(to: str, custom: Any, language: str) -> List[Dict[str, Any]]:
     """Our custom payloads rendered natively; those with no WhatsApp form give nothing (their text was sent)."""
-    if not isinstance(custom, dict):
-        log.debug("whatsapp: custom payload that is not an object ignored")
-        return []
-    kind = custom.get("type")
-    language = custom.get("language") or language
-    if kind == "products":
-        return product_messages(to, custom.get("items") or [], language)
-    if kind == "order":
-        return order_messages(to, custom)
-    if kind == "agent_message" and isinstance(custom.get("product"), dict):
-        return product_messages(to, [custom["product"]], language)
-    buttons = handoff_buttons(custom)
-    if buttons:
-        return choice_messages(to, handoff_prompt(custom, language), buttons, language)
-    log.debug("whatsapp: no native form for custom payload %r", kind)
-    return []
+    return render_custom("whatsapp", to, custom, language, product_messages, order_messages, choice_messages)

@@ -86,6 +86,15 @@ ATTRIBUTE_Q = [
     ("colors", r"\bcolou?rs?\b|颜色|什么色", "comes in {v}", "有这些颜色：{v}"),
     ("sizes", r"\bwhat sizes?\b|\bsizes\b|尺码有|有哪些码|有什么码|几个码", "comes in sizes {v}", "有这些尺码：{v}"),
 ]
+# Yes/no attributes ("is this waterproof?"), said as a sentence, not as "has a waterproof of True".
+# (attribute key, question pattern, English yes, English no, Chinese yes, Chinese no)
+YES_NO_ATTRIBUTE_Q = [
+    # asked as a question, not said in a name ("Waterproof Dry Bag", "防水夹克")
+    ("waterproof", r"\b(?:is|are)\b[^?.]*\bwaterproof\s*(?:[?？]|$)|防水吗|防水么|防不防水|是否防水|能防水|防水性",
+     "is waterproof", "is not waterproof", "是防水的", "不防水"),
+]
+# A question that points at the page the shopper is on ("is this waterproof?", "这款多重？"), not at a named product.
+PAGE_REFERENCE = re.compile(r"\b(this|it|its|this one|that one)\b|这个|这款|这件|这顶|它|该商品|此商品", re.I)
 
 
 def clean(text: str) -> str:
@@ -158,6 +167,27 @@ def named_fields(question: str, record: dict) -> list[tuple]:
     return out
 
 
+def yes_no_fields(question: str) -> list[tuple]:
+    """The yes/no attributes the question asks about, as ATTRIBUTE_Q-shaped rows whose sentence is chosen later."""
+    return [(key, "", (en_yes, en_no), (zh_yes, zh_no)) for key, pattern, en_yes, en_no, zh_yes, zh_no
+            in YES_NO_ATTRIBUTE_Q if re.search(pattern, question, re.I)]
+
+
+def as_yes_no(value) -> bool | None:
+    """True/False for a catalogue value that says yes or no (true, "yes", "no"), else None."""
+    if isinstance(value, bool):
+        return value
+    return {"yes": True, "true": True, "no": False, "false": False}.get(str(value).strip().lower())
+
+
+def names_product(question: str, hit: Hit, rank: int, q_tokens: set[str]) -> bool:
+    """Whether the question names this retrieved product: by id, or by most of its name's words."""
+    name_tokens = set(tokenize(hit.meta.get("title", "")))
+    shared = len(name_tokens & q_tokens)
+    return hit.meta["product_id"].lower() in question.lower() or bool(name_tokens) and (
+        shared / len(name_tokens) >= 0.5 or shared >= 2 and rank == 0)
+
+
 def internal_fields(text: str) -> list[str]:
     """Raw catalogue fields an answer must never show ("popularity: 3870", "waterproof_rating_mm")."""
     return re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b(?:popularity|rating)\s*:\s*\d", text)
@@ -212,18 +242,14 @@ class Answerer:
         policy = POLICY_Q.search(question) is not None
         asks_price = PRICE_Q.search(question) is not None and not policy
         asks_stock = STOCK_Q.search(question) is not None
-        attributes = [a for a in ATTRIBUTE_Q if re.search(a[1], question, re.I)]
+        attributes = [a for a in ATTRIBUTE_Q if re.search(a[1], question, re.I)] + yes_no_fields(question)
         about = ABOUT_Q.search(question) is not None
         q_tokens = set(tokenize(question))
         products = [h for h in hits if h.meta.get("kind") == "product"]
         # the product the question names best: most of its name's words ("Zephyr UL 1", not "Zephyr UL 2")
         products.sort(key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
         for rank, hit in enumerate(products):
-            name_tokens = set(tokenize(hit.meta.get("title", "")))
-            shared = len(name_tokens & q_tokens)
-            named = hit.meta["product_id"].lower() in question.lower() or (name_tokens and (
-                shared / len(name_tokens) >= 0.5 or shared >= 2 and rank == 0))
-            if not named:
+            if not names_product(question, hit, rank, q_tokens):
                 continue
             name, pid = hit.meta["title"], hit.meta["product_id"]
             record = self.index.products.get(pid, {}).get("attributes") or {}
@@ -240,6 +266,12 @@ class Answerer:
                 parts.append(("；".join(stock) + "。") if lang == "zh" else ("; ".join(stock) + "."))
             for key, _, en, zh in asked_fields:
                 value = record.get(key)
+                if isinstance(en, tuple):  # a yes/no attribute: only a value that clearly says yes or no answers it
+                    yes = as_yes_no(value)
+                    if yes is not None:
+                        said = (zh if lang == "zh" else en)[0 if yes else 1]
+                        parts.append(f"{name}（{pid}）{said}。" if lang == "zh" else f"The {name} ({pid}) {said}.")
+                    continue
                 if value not in (None, "", []):
                     value = ", ".join(map(str, value)) if isinstance(value, list) else value
                     said = (zh if lang == "zh" else en).format(v=value)
@@ -303,12 +335,36 @@ class Answerer:
 
     # ---------- the pipeline ----------
 
-    def stream(self, question: str, lang: str | None = None, history: list | None = None) -> Iterator[dict]:
+    def page_product(self, question: str, lang: str, product_id: str | None) -> str:
+        """The page's product as "Name (ID)" when the question is about it without naming a product ("is this
+        waterproof?" on its page), else "". Only questions that point at the page or ask a product fact count, and
+        never policy questions, which are the same on every page. Unknown ids are ignored."""
+        record = self.index.products.get(product_id or "")
+        if not record:
+            return ""
+        asks_fact = (PRICE_Q.search(question) or STOCK_Q.search(question) or ABOUT_Q.search(question)
+                     or any(re.search(a[1], question, re.I) for a in ATTRIBUTE_Q) or yes_no_fields(question))
+        if POLICY_Q.search(question) or not (PAGE_REFERENCE.search(question) or asks_fact):
+            return ""
+        q_tokens = set(tokenize(question))
+        products = [h for h in self.retrieve(question, lang) if h.meta.get("kind") == "product"]
+        if any(names_product(question, hit, rank, q_tokens) for rank, hit in enumerate(products)):
+            return ""  # "is the Summit Pro waterproof?" on another product's page is about the Summit Pro
+        name = (record.get("name_zh") if lang == "zh" else None) or record.get("name") or product_id
+        return f"{name} ({product_id})"
+
+    def stream(self, question: str, lang: str | None = None, history: list | None = None,
+               product_id: str | None = None) -> Iterator[dict]:
         """Yields {"type": "token", "text"} while answering, then {"type": "final", ...answer object}. Answers that
         need no model come as one token at once; the final answer is the checked one and may differ from the
-        streamed tokens (then it is a quote or a refusal)."""
+        streamed tokens (then it is a quote or a refusal). `product_id` is the product page the shopper is on: a
+        question about "this" that names no product is asked about that product (see page_product)."""
         question = clean(question)
         lang = lang if lang in REFUSAL else document_language(question)
+        if page := self.page_product(question, lang, product_id):
+            # Asked as if the shopper had named it: retrieval and the catalogue facts then find its own record,
+            # and "this" no longer borrows an earlier question.
+            question, history = f"{page}: {question}", []
         earlier = previous_question(question, history or [])
         query = f"{earlier} {question}" if earlier else question  # the standalone form retrieval sees
         hits = self.retrieve(query, lang)
@@ -366,11 +422,12 @@ class Answerer:
                 for _ in self.chain.stream(inputs):
                     pass
 
-    def answer(self, question: str, lang: str | None = None, history: list | None = None) -> dict:
+    def answer(self, question: str, lang: str | None = None, history: list | None = None,
+               product_id: str | None = None) -> dict:
         """The checked answer: {"answer", "citations", "groundedness", "refused", "route", "label", "offer_human"}
         (plus "problems" when the checks replaced the model's answer), as the last event of `stream`."""
         final = {}
-        for event in self.stream(question, lang, history):
+        for event in self.stream(question, lang, history, product_id):
             final = event
         final.pop("type", None)
         return final

@@ -25,6 +25,7 @@ LIVE_KEEPALIVE_S = 20
 MAX_BODY = 64 * 1024
 MAX_QUESTION = 1000
 MAX_HISTORY = 20
+PRODUCT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def bad_request(message: str) -> web.HTTPBadRequest:
@@ -70,8 +71,9 @@ def text_field(body: dict, *names: str) -> str:
     return value
 
 
-async def parse_question(request: web.Request) -> tuple[str, str | None, list, str | None]:
-    """(question, lang, history, conversation_id) of an /answer body, each checked, else a bad request."""
+async def parse_question(request: web.Request) -> tuple[str, str | None, list, str | None, str | None]:
+    """(question, lang, history, conversation_id, product_id) of an /answer body, each checked, else a bad request.
+    `product_id` is the product page the shopper is on (the web chat widget sends it), optional."""
     body = await read_json(request)
     question = text_field(body, "question")
     lang = body.get("lang")
@@ -85,7 +87,10 @@ async def parse_question(request: web.Request) -> tuple[str, str | None, list, s
     conversation = body.get("conversation_id")
     if conversation is not None and not valid_conversation_id(conversation):
         raise bad_request("'conversation_id' must be a string of 1-128 letters, digits, '-' or '_'")
-    return question, lang, history, conversation
+    product_id = body.get("product_id")
+    if product_id is not None and not (isinstance(product_id, str) and PRODUCT_ID.fullmatch(product_id)):
+        raise bad_request("'product_id' must be a product id: 1-64 letters, digits, '-', '_' or '.'")
+    return question, lang, history, conversation, product_id
 
 
 def valid_conversation_id(value) -> bool:
@@ -93,14 +98,15 @@ def valid_conversation_id(value) -> bool:
     return isinstance(value, str) and re.fullmatch(r"[A-Za-z0-9_-]{1,128}", value) is not None
 
 
-async def generate(answerer: Answerer, question: str, lang: str | None, history: list) -> AsyncIterator[dict]:
+async def generate(answerer: Answerer, question: str, lang: str | None, history: list,
+                   product_id: str | None = None) -> AsyncIterator[dict]:
     """The answerer's events as they come. Generation runs in a thread and stops when the consumer goes away."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     stop = threading.Event()
 
     def produce():
-        events = answerer.stream(question, lang, history)
+        events = answerer.stream(question, lang, history, product_id)
         try:
             for event in events:
                 loop.call_soon_threadsafe(queue.put_nowait, event)
@@ -136,9 +142,9 @@ def publish(app: web.Application, conversation: str | None, event: dict) -> None
 
 async def answer(request: web.Request) -> web.Response:
     """The checked answer as one JSON object. With a conversation_id, its tokens are also shown live (see live)."""
-    question, lang, history, conversation = await parse_question(request)
+    question, lang, history, conversation, product_id = await parse_question(request)
     final: dict = {}
-    async for event in generate(request.app[ANSWERER], question, lang, history):
+    async for event in generate(request.app[ANSWERER], question, lang, history, product_id):
         publish(request.app, conversation, event)
         final = event
     if final.get("type") != "final":
@@ -150,10 +156,10 @@ async def answer(request: web.Request) -> web.Response:
 
 async def answer_stream(request: web.Request) -> web.StreamResponse:
     """Server-sent events: `token` events while generating, then one `final` event with the checked answer."""
-    question, lang, history, _ = await parse_question(request)
+    question, lang, history, _, product_id = await parse_question(request)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
     await response.prepare(request)
-    async for event in generate(request.app[ANSWERER], question, lang, history):
+    async for event in generate(request.app[ANSWERER], question, lang, history, product_id):
         await response.write(sse(event))
     await response.write_eof()
     return response

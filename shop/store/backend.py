@@ -7,10 +7,11 @@ demo data.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 # Order states in which the shopper may still cancel or edit the order.
 OPEN_STATES = ("pending", "paid")
@@ -129,6 +130,27 @@ class ReturnRequest:
     status: str
 
 
+# Shoppers' photos (issue 14): what the store keeps, and what a photo can be attached to.
+ATTACHMENT_TYPES = ("image/jpeg", "image/png", "image/webp")
+ATTACHMENT_KINDS = ("return", "complaint")  # a return request, or a complaint ticket
+# Ids are random (secrets.token_urlsafe), never sequential: knowing one photo's id tells nothing about another's.
+ATTACHMENT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+@dataclass
+class Attachment:
+    """A photo a shopper sent, without its bytes (`read_attachment` has those): which conversation it came from,
+    its type and size, and the return or complaint it is attached to, if any."""
+
+    id: str
+    conversation_id: str
+    content_type: str
+    byte_size: int
+    created_at: str
+    linked_kind: Optional[str] = None  # one of ATTACHMENT_KINDS
+    linked_id: Optional[str] = None  # the return id or the complaint ticket id
+
+
 @dataclass
 class ProductQuery:
     """Hard filters for a product search; None means 'any'."""
@@ -218,3 +240,27 @@ class StoreBackend(ABC):
     @abstractmethod
     def forget_profile(self, shopper_id: str) -> bool:
         """Delete everything saved about the shopper; True if there was something."""
+
+    # --- shoppers' photos (issue 14) ---
+
+    @abstractmethod
+    def save_attachment(self, conversation_id: str, content_type: str, data: bytes) -> str:
+        """Keep a photo (already checked and re-encoded by the caller) with its conversation; returns its new random
+        id. Raises StoreError for a type outside ATTACHMENT_TYPES, no bytes, or a malformed conversation id."""
+
+    @abstractmethod
+    def attachment(self, attachment_id: str) -> Optional[Attachment]:
+        """The photo's details (not its bytes), or None when there is no such photo."""
+
+    @abstractmethod
+    def attachments_for(self, conversation_id: str) -> List[Attachment]:
+        """The conversation's photos, oldest first."""
+
+    @abstractmethod
+    def read_attachment(self, attachment_id: str) -> Optional[Tuple[str, bytes]]:
+        """(content_type, bytes) of the photo, or None when there is no such photo."""
+
+    @abstractmethod
+    def attach_to(self, kind: str, record_id: str, attachment_id: str) -> None:
+        """Attach the photo to a return ("return", its id) or a complaint ticket ("complaint", its id), replacing
+        any earlier link; raises StoreError when the photo or the record does not exist."""

@@ -53,6 +53,16 @@ CREATE TABLE tickets (
 PROFILES = """CREATE TABLE IF NOT EXISTS shopper_profiles (
     shopper_id TEXT PRIMARY KEY, profile TEXT NOT NULL, updated_at TEXT NOT NULL
 )"""
+# Shoppers' photos (attachments): shopper data too, created on first use and carried over on reload. The bytes are
+# the web chat's re-encoded copy (no EXIF); `linked_kind`/`linked_id` name the return or complaint it belongs to.
+ATTACHMENTS = (
+    """CREATE TABLE IF NOT EXISTS attachments (
+    id TEXT PRIMARY KEY, conversation_id TEXT NOT NULL, content_type TEXT NOT NULL, data BLOB NOT NULL,
+    byte_size INTEGER NOT NULL, linked_kind TEXT, linked_id TEXT, created_at TEXT NOT NULL
+)""",
+    "CREATE INDEX IF NOT EXISTS attachments_by_conversation ON attachments (conversation_id)",
+)
+ATTACHMENT_COLUMNS = "id, conversation_id, content_type, data, byte_size, linked_kind, linked_id, created_at"
 
 
 def _cents(amount: float) -> int:
@@ -161,10 +171,15 @@ def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> D
                 ),
             )
     db.execute(PROFILES)
+    for statement in ATTACHMENTS:
+        db.execute(statement)
     if db_path.exists():
         db.execute("ATTACH DATABASE ? AS old", (str(db_path),))
         if db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'shopper_profiles'").fetchone():
             db.execute("INSERT INTO shopper_profiles SELECT * FROM old.shopper_profiles")
+        if db.execute("SELECT 1 FROM old.sqlite_master WHERE name = 'attachments'").fetchone():
+            columns = ATTACHMENT_COLUMNS
+            db.execute(f"INSERT INTO attachments ({columns}) SELECT {columns} FROM old.attachments")
         db.commit()
         db.execute("DETACH DATABASE old")
     db.commit()

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 import uuid
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import yaml
 
+from shop.identifiers import CONVERSATION_ID
 from shop.store.backend import (
+    ATTACHMENT_ID,
+    ATTACHMENT_KINDS,
+    ATTACHMENT_TYPES,
+    Attachment,
     Customer,
     OPEN_STATES,
     Order,
@@ -23,7 +29,7 @@ from shop.store.backend import (
     StoreBackend,
     StoreError,
 )
-from shop.store.loader import PROFILES
+from shop.store.loader import ATTACHMENTS, PROFILES
 from shop.settings import store_settings
 
 
@@ -280,6 +286,78 @@ class SqliteStore(StoreBackend):
         with self._db() as db:
             db.execute(PROFILES)
             return db.execute("DELETE FROM shopper_profiles WHERE shopper_id = ?", (shopper_id,)).rowcount > 0
+
+    # --- shoppers' photos (issue 14): bytes kept in the store's database, behind random ids ---
+
+    @contextmanager
+    def _attachments_db(self) -> Iterator[sqlite3.Connection]:
+        with self._db() as db:
+            for statement in ATTACHMENTS:  # idempotent: databases loaded before photos existed get the table here
+                db.execute(statement)
+            yield db
+
+    def save_attachment(self, conversation_id: str, content_type: str, data: bytes) -> str:
+        if content_type not in ATTACHMENT_TYPES:
+            raise StoreError(f"photos are {', '.join(ATTACHMENT_TYPES)}, not {content_type[:40]!r}")
+        if not CONVERSATION_ID.fullmatch(conversation_id or ""):
+            raise StoreError("bad conversation id")
+        if not data:
+            raise StoreError("an empty photo")
+        attachment_id = secrets.token_urlsafe(16)
+        with self._attachments_db() as db:
+            db.execute(
+                "INSERT INTO attachments (id, conversation_id, content_type, data, byte_size, created_at) "
+                "VALUES (?, ?, ?, ?, ?, datetime('now'))",
+                (attachment_id, conversation_id, content_type, sqlite3.Binary(data), len(data)),
+            )
+        return attachment_id
+
+    def attachment(self, attachment_id: str) -> Optional[Attachment]:
+        if not ATTACHMENT_ID.fullmatch(attachment_id or ""):
+            return None
+        with self._attachments_db() as db:
+            row = db.execute(
+                "SELECT id, conversation_id, content_type, byte_size, created_at, linked_kind, linked_id "
+                "FROM attachments WHERE id = ?",
+                (attachment_id,),
+            ).fetchone()
+        return Attachment(**dict(row)) if row else None
+
+    def attachments_for(self, conversation_id: str) -> List[Attachment]:
+        with self._attachments_db() as db:
+            rows = db.execute(
+                "SELECT id, conversation_id, content_type, byte_size, created_at, linked_kind, linked_id "
+                "FROM attachments WHERE conversation_id = ? ORDER BY created_at, rowid",
+                (conversation_id,),
+            ).fetchall()
+        return [Attachment(**dict(row)) for row in rows]
+
+    def read_attachment(self, attachment_id: str) -> Optional[Tuple[str, bytes]]:
+        if not ATTACHMENT_ID.fullmatch(attachment_id or ""):
+            return None
+        with self._attachments_db() as db:
+            row = db.execute("SELECT content_type, data FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+        return (row["content_type"], bytes(row["data"])) if row else None
+
+    def attach_to(self, kind: str, record_id: str, attachment_id: str) -> None:
+        if kind not in ATTACHMENT_KINDS:
+            raise StoreError(f"a photo is attached to a {' or a '.join(ATTACHMENT_KINDS)}, not {kind[:40]!r}")
+        with self._attachments_db() as db:
+            photo = db.execute("SELECT conversation_id FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+            if photo is None:
+                raise StoreError("unknown photo")
+            if kind == "return":
+                found = db.execute("SELECT 1 FROM returns WHERE id = ?", (record_id,)).fetchone()
+            else:  # a complaint must come from the photo's own conversation
+                found = db.execute(
+                    "SELECT 1 FROM tickets WHERE id = ? AND kind = 'complaint' AND conversation_id = ?",
+                    (record_id, photo["conversation_id"]),
+                ).fetchone()
+            if found is None:
+                raise StoreError(f"unknown {kind} {record_id[:40]}")
+            db.execute(
+                "UPDATE attachments SET linked_kind = ?, linked_id = ? WHERE id = ?", (kind, record_id, attachment_id)
+            )
 
     def _product(self, db: sqlite3.Connection, row: sqlite3.Row) -> Product:
         variants = db.execute("SELECT color, size, stock FROM variants WHERE product_id = ?", (row["id"],)).fetchall()

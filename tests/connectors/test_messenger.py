@@ -8,23 +8,18 @@ Run under the stack lock:
 from __future__ import annotations
 
 import json
-import math
-import os
 import time
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 import requests
 
-from scripts.stack import ROOT
+from connectors.platform import UNSUPPORTED
 from tests.conftest import demo_orders
 from tests.connectors.doubles.messenger import MessengerDouble
+from tests.connectors.helpers import REPLY_TIMEOUT_S, agent_says, measure_latency, rasa_log, settle, user_texts
 
 pytestmark = pytest.mark.stack
-
-REPLY_TIMEOUT_S = 90  # a recommendation goes through the knowledge service on 2 shared cores
-UNSUPPORTED_EN = "Sorry, I can only read text messages here."
-UNSUPPORTED_ZH = "抱歉，这里我只能读取文字消息"
 
 
 @pytest.fixture(scope="module")
@@ -37,9 +32,8 @@ def messenger_double(stack) -> Iterator[MessengerDouble]:
 @pytest.fixture
 def messenger(messenger_double) -> Iterator[MessengerDouble]:
     """The double, with no calls recorded yet; the test fails if the connector sent a malformed call."""
-    messenger_double.reset()
-    yield messenger_double
-    messenger_double.assert_clean()
+    with messenger_double.checked():
+        yield messenger_double
 
 
 @pytest.fixture
@@ -47,42 +41,15 @@ def psid() -> str:
     return MessengerDouble.new_shopper()
 
 
-def deliver(messenger: MessengerDouble, body: bytes, headers: Dict[str, str] = None) -> Tuple[int, str, float, float]:
-    """(status, answer, sent_at, seconds to answer) for one webhook."""
-    status, answer, sent_at = messenger.run(messenger.deliver(body, headers))
-    return status, answer, sent_at, time.monotonic() - sent_at
-
-
 def say(messenger: MessengerDouble, psid: str, text: str, fixture: str = "text.json") -> Tuple[float, float]:
-    status, answer, sent_at, took = deliver(messenger, messenger.webhook(fixture, psid, text))
+    status, answer, sent_at, took = messenger.timed_delivery(messenger.webhook(fixture, psid, text))
     assert (status, answer) == (200, "EVENT_RECEIVED")
     return sent_at, took
 
 
-def user_texts(stack, sender: str) -> List[str]:
-    """What reached Rasa from this shopper (the user events in their tracker)."""
-    response = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30)
-    response.raise_for_status()
-    return [e.get("text") for e in response.json().get("events", []) if e.get("event") == "user"]
-
-
-def wait_for_texts(messenger: MessengerDouble, psid: str, count: int = 1, timeout_s: float = REPLY_TIMEOUT_S):
+def wait_for_texts(messenger: MessengerDouble, psid: str, count: int = 1,
+                   timeout_s: float = REPLY_TIMEOUT_S) -> List[str]:
     return messenger.wait_for(lambda: len(messenger.texts_to(psid)) >= count and messenger.texts_to(psid), timeout_s)
-
-
-def calls_for(messenger: MessengerDouble, psid: str):
-    """Every Send API call addressed to this shopper, whatever the double answered."""
-    return [c for c in messenger.calls_to("/me/messages", answered_ok=False)
-            if ((c.json or {}).get("recipient") or {}).get("id") == psid]
-
-
-def settle() -> None:
-    """Long enough for a refused webhook to have reached Rasa and been answered, had it been let through."""
-    time.sleep(3)
-
-
-def rasa_log(stack) -> str:
-    return next(s for s in stack.services if s.name == "rasa").log_path.read_text(errors="replace")
 
 
 # --- verification ----------------------------------------------------------------------------------------------
@@ -104,18 +71,18 @@ def test_forged_unsigned_and_stale_webhooks_are_refused_with_nothing_reaching_ra
         (body.replace(b'"hi"', b'"hi!"'), messenger.signed(body), 401),  # changed after signing
         (two_days_ago, None, 403),  # replayed: signed, but older than Meta's retries
     ):
-        status, answer, _, _ = deliver(messenger, payload, headers)
+        status, answer, _, _ = messenger.timed_delivery(payload, headers)
         assert status == expected and "error" in json.loads(answer)
     settle()
     assert user_texts(stack, psid) == []
-    assert calls_for(messenger, psid) == []
+    assert messenger.calls_for(psid) == []
 
 
 def test_malformed_webhooks_are_400_not_500(stack, messenger, psid):
     for body in (b"{broken", b'{"object": "whatsapp_business_account", "entry": []}', b"null",
                  json.dumps({"object": "page", "entry": [{"messaging": [
                      {"sender": {"id": psid}, "message": {"text": "no mid"}}]}]}).encode()):
-        status, answer, _, _ = deliver(messenger, body)
+        status, answer, _, _ = messenger.timed_delivery(body)
         assert status == 400 and "error" in json.loads(answer)
     settle()
     assert user_texts(stack, psid) == []
@@ -123,10 +90,10 @@ def test_malformed_webhooks_are_400_not_500(stack, messenger, psid):
 
 @pytest.mark.parametrize("fixture", ["echo.json", "delivery.json"])
 def test_echoes_and_deliveries_are_acknowledged_and_ignored(stack, messenger, psid, fixture):
-    status, answer, _, _ = deliver(messenger, messenger.webhook(fixture, psid))
+    status, answer, _, _ = messenger.timed_delivery(messenger.webhook(fixture, psid))
     assert (status, answer) == (200, "EVENT_RECEIVED")
     settle()
-    assert user_texts(stack, psid) == [] and calls_for(messenger, psid) == []
+    assert user_texts(stack, psid) == [] and messenger.calls_for(psid) == []
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
@@ -136,7 +103,7 @@ def test_a_webhook_is_acknowledged_at_once_and_answered_through_the_send_api(sta
     assert took < 2.0  # acknowledged before Rasa has even parsed the text
     [greeting] = wait_for_texts(messenger, psid)
     assert "Pip" in greeting
-    first = calls_for(messenger, psid)[0]
+    first = messenger.calls_for(psid)[0]
     assert first.received_at > sent_at + took  # sent after the webhook was answered
     assert first.query["access_token"] == stack.env["MESSENGER_PAGE_ACCESS_TOKEN"] and first.query["appsecret_proof"]
     assert first.json["messaging_type"] == "RESPONSE"
@@ -147,9 +114,9 @@ def test_the_shoppers_language_is_kept(stack, messenger, psid):
     say(messenger, psid, "你好")
     [greeting] = wait_for_texts(messenger, psid)
     assert "小潮" in greeting
-    deliver(messenger, messenger.webhook("audio.json", psid))  # no text: the reply keeps their last language
+    messenger.timed_delivery(messenger.webhook("audio.json", psid))  # no text: the reply keeps their last language
     texts = wait_for_texts(messenger, psid, 2)
-    assert texts[1].startswith(UNSUPPORTED_ZH)
+    assert texts[1].startswith(UNSUPPORTED["zh"])
 
 
 def test_a_recommendation_arrives_as_a_generic_template(stack, messenger, psid):
@@ -182,10 +149,10 @@ def test_a_postback_sends_its_payload(stack, messenger, psid):
 
 @pytest.mark.parametrize("kind", ["image", "sticker", "audio"])
 def test_attachments_get_the_polite_reply(stack, messenger, psid, kind):
-    status, _, _, _ = deliver(messenger, messenger.webhook(f"{kind}.json", psid))
+    status, _, _, _ = messenger.timed_delivery(messenger.webhook(f"{kind}.json", psid))
     assert status == 200
     [reply] = wait_for_texts(messenger, psid, timeout_s=30)
-    assert reply.startswith(UNSUPPORTED_EN)
+    assert reply.startswith(UNSUPPORTED["en"])
     assert user_texts(stack, psid) == []
 
 
@@ -194,7 +161,7 @@ def test_attachments_get_the_polite_reply(stack, messenger, psid, kind):
 def test_a_retried_delivery_is_answered_once(stack, messenger, psid):
     body = messenger.webhook("text.json", psid, "hi")
     for _ in range(3):  # Meta retries a webhook it thinks failed, with the same mid
-        status, _, _, _ = deliver(messenger, body)
+        status, _, _, _ = messenger.timed_delivery(body)
         assert status == 200
     wait_for_texts(messenger, psid)
     settle()
@@ -206,7 +173,7 @@ def test_a_429_is_retried_then_delivered(stack, messenger, psid):
     messenger.fail_rate_limited(retry_after_s=1)
     say(messenger, psid, "hi")
     wait_for_texts(messenger, psid)
-    calls = calls_for(messenger, psid)
+    calls = messenger.calls_for(psid)
     assert [c.answered for c in calls[:2]] == [429, 200]
     assert calls[1].received_at - calls[0].received_at >= 0.9  # Retry-After was honoured
     assert calls[0].body == calls[1].body
@@ -215,23 +182,13 @@ def test_a_429_is_retried_then_delivered(stack, messenger, psid):
 def test_an_expired_page_token_is_logged_as_a_configuration_error_and_not_retried(stack, messenger, psid):
     messenger.fail_expired_token()
     say(messenger, psid, "hi")
-    messenger.wait_for(lambda: calls_for(messenger, psid), 30)
+    messenger.wait_for(lambda: messenger.calls_for(psid), 30)
     settle()
-    assert [c.answered for c in calls_for(messenger, psid)] == [401]
+    assert [c.answered for c in messenger.calls_for(psid)] == [401]
     assert "configuration error: MESSENGER_PAGE_ACCESS_TOKEN is expired or invalid" in rasa_log(stack)
 
 
 # --- agent replies from the desk (the outbound path) ---------------------------------------------------------------
-
-def agent_says(stack, sender: str, text: str, custom: Dict[str, Any]) -> requests.Response:
-    """What the desk does for an agent's reply: a bot event appended with the latest channel's side effects."""
-    return requests.post(
-        f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-        params={"output_channel": "latest", "execute_side_effects": "true"},
-        json={"event": "bot", "text": text, "data": {"custom": custom}, "timestamp": time.time()},
-        timeout=60,
-    )
-
 
 def test_an_agents_reply_reaches_the_shopper_split_and_with_the_product_card(stack, messenger, psid):
     say(messenger, psid, "你好")
@@ -281,36 +238,23 @@ def test_outside_the_24_hour_window_an_agents_reply_fails_visibly_and_is_not_ret
     wait_for_texts(messenger, psid)
     messenger.reset()
     messenger.fail_window_closed()
-    first = agent_says(stack, psid, "Sorry for the wait!", {"type": "agent_message", "agent": "Lin"})
+    first = agent_says(stack, psid, "Sorry for the wait!", {"type": "agent_message", "agent": "Lin"}, check=False)
     assert first.status_code >= 400  # the desk sees the failure
-    assert [c.answered for c in calls_for(messenger, psid)] == [400]  # 10/2018278: no retry
-    again = agent_says(stack, psid, "Are you still there?", {"type": "agent_message", "agent": "Lin"})
-    assert again.status_code >= 400 and len(calls_for(messenger, psid)) == 1  # refused without calling the API
+    assert [c.answered for c in messenger.calls_for(psid)] == [400]  # 10/2018278: no retry
+    again = agent_says(stack, psid, "Are you still there?", {"type": "agent_message", "agent": "Lin"}, check=False)
+    assert again.status_code >= 400 and len(messenger.calls_for(psid)) == 1  # refused without calling the API
     say(messenger, psid, "hello again")  # the shopper writes: the window is open again
     messenger.wait_for(lambda: messenger.texts_to(psid), REPLY_TIMEOUT_S)
 
 
 # --- latency ----------------------------------------------------------------------------------------------------
 
-def percentile(values: List[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def test_webhook_to_reply_latency(stack, messenger):
-    """Signed webhook POST → first Send API call received, over CONNECTOR_BENCH_MESSAGES messages (default 20)."""
-    count = int(os.environ.get("CONNECTOR_BENCH_MESSAGES", "20"))
-    latencies = []
-    for _ in range(count):
+    """Signed webhook POST → first Send API call received; written to reports/connectors/messenger_latency.json."""
+    def one_message() -> Tuple[float, float]:
         psid = MessengerDouble.new_shopper()
-        sent_at, _ = say(messenger, psid, "hi")
-        first = messenger.wait_for(lambda: calls_for(messenger, psid), 60)[0]
-        latencies.append(first.received_at - sent_at)
-    report = {"platform": "messenger", "messages": count, "p50_s": round(percentile(latencies, 0.50), 4),
-              "p95_s": round(percentile(latencies, 0.95), 4)}
-    folder = ROOT / "reports" / "connectors"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "messenger_latency.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(report)
-    assert report["p95_s"] < 30
+        sent_at, took = say(messenger, psid, "hi")
+        first = messenger.wait_for(lambda: messenger.calls_for(psid), 60)[0]
+        return first.received_at - sent_at, took
+
+    measure_latency("messenger", one_message)

@@ -5,18 +5,17 @@ client's answers to Messenger errors against the double. Signatures and the hand
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
 import pytest
 
 from connectors import messenger_format as fb
-from connectors.meta_format import GraphClient, GraphError, graph_classifier, sign, signature_ok
+from connectors.meta_format import GraphError, graph_classifier, sign, signature_ok
 from connectors.platform import Reply, SendFailed
-from scripts.stack import free_port
 from tests.connectors.doubles.messenger import MessengerDouble, fixture, schema_errors
-from tests.connectors.doubles.messenger import sign as documented_sign
+from tests.connectors.doubles.meta import sign as documented_sign
+from tests.connectors.helpers import with_graph_client
 
 SECRET = "test-messenger-app-secret"
 PSID = "1254477777772919"
@@ -194,16 +193,7 @@ def test_messenger_errors_are_classified(status, name, verdict):
 
 
 def run_against_double(script):
-    async def main():
-        double = MessengerDouble(SECRET, "page-token")
-        async with double.serving(free_port()) as served:
-            client = GraphClient(attempts=3)
-            try:
-                url = f"http://127.0.0.1:{served.port}/v21.0/me/messages"
-                return await script(served, client, url)
-            finally:
-                await client.close()
-    return asyncio.run(main())
+    return with_graph_client(MessengerDouble(SECRET, "page-token"), "/v21.0/me/messages", script)
 
 
 PARAMS = {"access_token": "page-token"}

@@ -4,24 +4,19 @@ reaching Rasa, redeliveries answered once, a 429 retried, stickers and locations
 desk's outbound path with the handoff buttons, long replies split, and webhook-to-reply latency."""
 
 import json
-import math
-import os
 import random
 import re
-import statistics
 import time
-from pathlib import Path
 
 import pytest
-import requests
 
 from connectors.platform import UNSUPPORTED
 from tests.conftest import demo_orders
 from tests.connectors.doubles.telegram import TelegramDouble, markup_of
+from tests.connectors.helpers import PRODUCT, agent_says, measure_latency, user_events
 
 pytestmark = pytest.mark.stack
 
-ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -36,28 +31,13 @@ def telegram(stack):
 @pytest.fixture(autouse=True)
 def clean_double(telegram):
     """Every test starts without scripted errors and ends with no schema violation."""
-    telegram.reset()
-    yield
-    telegram.assert_clean()
+    with telegram.checked():
+        yield
 
 
 @pytest.fixture
 def chat() -> int:
     return random.randrange(10**9, 2 * 10**9)
-
-
-def user_events(stack, sender) -> list:
-    tracker = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
-    return [e for e in tracker.get("events") or [] if e.get("event") == "user"]
-
-
-def append_bot_event(stack, sender, text, custom=None):
-    """What the agent desk does: a bot event delivered through the conversation's latest channel."""
-    event = {"event": "bot", "text": text, "data": {"custom": custom} if custom else {}}
-    response = requests.post(f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-                             params={"output_channel": "latest", "execute_side_effects": "true"},
-                             json=[event], timeout=60)
-    assert response.ok, response.text
 
 
 def test_a_signed_greeting_is_answered_in_the_chat(stack, telegram, chat):
@@ -149,23 +129,20 @@ def test_a_button_press_is_the_shoppers_next_message(stack, telegram, chat):
 def test_an_agents_reply_reaches_the_shopper_with_native_cards_and_buttons(stack, telegram, chat):
     telegram.say(chat, "hi")  # the conversation's latest channel is now Telegram
     telegram.wait_for(lambda: telegram.texts(chat), 60)
-    product = {"id": "TP-TNT-004", "name": "Driftwood 2P Tent", "price": 289.0, "currency": "USD",
-               "url": "https://tidepool.example/products/driftwood-2p-tent",
-               "image": "https://tidepool.example/img/driftwood-2p-tent.jpg"}
-    append_bot_event(stack, chat, "Lin here: this one packs small.",
-                     {"type": "agent_message", "agent": "Lin", "language": "en", "product": product})
+    agent_says(stack, chat, "Lin here: this one packs small.",
+               {"type": "agent_message", "agent": "Lin", "language": "en", "product": PRODUCT})
     [photo] = telegram.wait_for(lambda: telegram.photos(chat), 30)
-    assert photo["photo"] == product["image"] and "Driftwood 2P Tent" in photo["caption"]
+    assert photo["photo"] == PRODUCT["image"] and "Driftwood 2P Tent" in photo["caption"]
     assert "Lin here: this one packs small." in telegram.texts(chat)
 
-    append_bot_event(stack, chat, "You're number 2 in line.",
-                     {"type": "handoff_waiting", "position": 2, "language": "en", "handoff_id": 7})
+    agent_says(stack, chat, "You're number 2 in line.",
+               {"type": "handoff_waiting", "position": 2, "language": "en", "handoff_id": 7})
     telegram.wait_for(lambda: any(b.get("callback_data") == "/handoff_cancel" for b in telegram.buttons(chat)), 30)
     waiting = [p for _, p in telegram.sent(chat) if p.get("text") == "You're number 2 in line."]
     assert waiting and markup_of(waiting[0])  # the button rides on the notice itself
 
-    append_bot_event(stack, chat, "Lin has handed you back to Pip.",
-                     {"type": "handoff_ended", "agent": "Lin", "ask_rating": True, "language": "en"})
+    agent_says(stack, chat, "Lin has handed you back to Pip.",
+               {"type": "handoff_ended", "agent": "Lin", "ask_rating": True, "language": "en"})
     ratings = telegram.wait_for(lambda: [b["callback_data"] for b in telegram.buttons(chat)
                                          if "rate_conversation" in b.get("callback_data", "")], 30)
     assert ratings == [f'/rate_conversation{{"rating": {n}}}' for n in range(1, 6)]
@@ -175,7 +152,7 @@ def test_a_long_reply_is_split_at_the_limit_without_breaking_words(stack, telegr
     telegram.say(chat, "hi")
     telegram.wait_for(lambda: telegram.texts(chat), 60)
     long = " ".join(f"sentence{n} about tents and rain." for n in range(400))  # about 12,000 characters
-    append_bot_event(stack, chat, long)
+    agent_says(stack, chat, long)
     pieces = telegram.wait_for(lambda: [t for t in telegram.texts(chat) if "sentence" in t]
                                if " ".join(telegram.texts(chat)).count("sentence") >= 400 else None, 30)
     assert len(pieces) >= 3 and all(len(p) <= 4096 for p in pieces)
@@ -183,27 +160,14 @@ def test_a_long_reply_is_split_at_the_limit_without_breaking_words(stack, telegr
 
 
 def test_webhook_to_reply_latency(telegram):
-    """N signed messages (CONNECTOR_BENCH_MESSAGES, default 20), one after the other: time from the webhook POST
-    to the reply's API call reaching the double. Written to reports/connectors/telegram_latency.json."""
-    count = int(os.environ.get("CONNECTOR_BENCH_MESSAGES", "20"))
-    latencies, acks = [], []
-    for _ in range(count):
+    """Signed messages one after the other: time from the webhook POST to the reply's API call reaching the double.
+    Written to reports/connectors/telegram_latency.json."""
+    def one_message():
         chat = random.randrange(10**9, 2 * 10**9)
         status, _, sent_at = telegram.say(chat, "hi")
-        acks.append(time.monotonic() - sent_at)  # the webhook's 200 came back
+        acknowledged = time.monotonic() - sent_at  # the webhook's 200 came back
         assert status == 200
         call = telegram.wait_for(lambda: telegram.first_call_to(chat, sent_at), 60)
-        latencies.append(call.received_at - sent_at)
-    report = {"platform": "telegram", "messages": count, "p50_s": round(statistics.median(latencies), 4),
-              "p95_s": round(percentile(latencies, 95), 4)}
-    folder = ROOT / "reports" / "connectors"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "telegram_latency.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    assert report["p95_s"] < 30, report
-    assert max(acks) < 3.0, f"slowest acknowledgement {max(acks):.2f}s"  # acknowledged before Rasa runs
+        return call.received_at - sent_at, acknowledged
 
-
-def percentile(values, p):
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+    measure_latency("telegram", one_message)

@@ -7,24 +7,18 @@ Run under the stack lock: `flock /tmp/tidepool-stack.lock .venv/bin/python -m py
 from __future__ import annotations
 
 import json
-import math
-import os
 import time
 import uuid
-from typing import Any, Dict, Iterator, List
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
-import requests
 
-from scripts.stack import ROOT
+from connectors.platform import UNSUPPORTED
 from tests.conftest import demo_orders
 from tests.connectors.doubles.wechat import SEND_PATH, TOKEN_PATH, WechatDouble, sha1_signature
+from tests.connectors.helpers import REPLY_TIMEOUT_S, agent_says, measure_latency, settle, user_texts
 
 pytestmark = pytest.mark.stack
-
-REPLY_TIMEOUT_S = 90  # a recommendation goes through the knowledge service on 2 shared cores
-UNSUPPORTED_EN = "Sorry, I can only read text messages here."
-UNSUPPORTED_ZH = "抱歉，这里我只能读取文字消息"
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +32,8 @@ def wechat_double(stack) -> Iterator[WechatDouble]:
 @pytest.fixture
 def wechat(wechat_double) -> Iterator[WechatDouble]:
     """The double, with no calls recorded yet; the test fails if the connector sent a malformed call."""
-    wechat_double.reset()
-    yield wechat_double
-    wechat_double.assert_clean()
+    with wechat_double.checked():
+        yield wechat_double
 
 
 @pytest.fixture
@@ -64,20 +57,8 @@ def say(stack, wechat: WechatDouble, openid: str, text: str):
     return sent_at, took
 
 
-def user_texts(stack, sender: str) -> List[str]:
-    """What reached Rasa from this shopper (the user events in their tracker)."""
-    response = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30)
-    response.raise_for_status()
-    return [e.get("text") for e in response.json().get("events", []) if e.get("event") == "user"]
-
-
 def wait_for_texts(wechat: WechatDouble, openid: str, count: int = 1, timeout_s: float = REPLY_TIMEOUT_S) -> List[str]:
     return wechat.wait_for(lambda: len(wechat.texts(openid)) >= count and wechat.texts(openid), timeout_s)
-
-
-def settle() -> None:
-    """Long enough for a refused push to have reached Rasa and been answered, had it been let through."""
-    time.sleep(3)
 
 
 # --- verification ----------------------------------------------------------------------------------------------
@@ -136,7 +117,7 @@ def test_the_shoppers_language_is_kept(stack, wechat, openid):
     assert "小潮" in greeting
     push(stack, wechat, wechat.message("voice", openid))  # no text: the reply keeps their last language
     texts = wait_for_texts(wechat, openid, 2)
-    assert texts[1].startswith(UNSUPPORTED_ZH)
+    assert texts[1].startswith(UNSUPPORTED["zh"])
 
 
 def test_a_recommendation_arrives_as_one_news_article_per_product(stack, wechat, openid):
@@ -175,7 +156,7 @@ def test_what_is_not_text_gets_the_polite_reply(stack, wechat, openid, kind):
     status, answer, _, _ = push(stack, wechat, wechat.message(kind, openid))
     assert (status, answer) == (200, "success")
     [reply] = wait_for_texts(wechat, openid, timeout_s=30)
-    assert reply.startswith(UNSUPPORTED_EN)
+    assert reply.startswith(UNSUPPORTED["en"])
     assert user_texts(stack, openid) == []
 
 
@@ -248,19 +229,6 @@ def test_an_encrypted_push_with_a_wrong_msg_signature_or_app_id_is_refused(stack
 
 # --- agent replies from the desk (the outbound path) ---------------------------------------------------------------
 
-def agent_says(stack, sender: str, text: str, custom: Dict[str, Any], check: bool = True) -> requests.Response:
-    """What the desk does for an agent's reply: a bot event appended with the latest channel's side effects."""
-    response = requests.post(
-        f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-        params={"output_channel": "latest", "execute_side_effects": "true"},
-        json={"event": "bot", "text": text, "data": {"custom": custom}, "timestamp": time.time()},
-        timeout=60,
-    )
-    if check:
-        response.raise_for_status()
-    return response
-
-
 def test_an_agents_reply_reaches_the_shopper_split_and_with_the_product_as_news(stack, wechat, openid):
     say(stack, wechat, openid, "你好")
     wait_for_texts(wechat, openid)
@@ -312,25 +280,12 @@ def test_an_agents_reply_after_the_48_hour_window_fails_visibly_without_retries(
 
 # --- latency ----------------------------------------------------------------------------------------------------
 
-def percentile(values: List[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def test_webhook_to_reply_latency(stack, wechat):
-    """Push → first customer-service call received, over CONNECTOR_BENCH_MESSAGES messages (default 20)."""
-    count = int(os.environ.get("CONNECTOR_BENCH_MESSAGES", "20"))
-    latencies = []
-    for n in range(count):
-        shopper = f"obench{n:03d}{uuid.uuid4().hex[:18]}"
-        sent_at, _ = say(stack, wechat, shopper, "hi")
+    """Push → first customer-service call received; written to reports/connectors/wechat_latency.json."""
+    def one_message() -> Tuple[float, float]:
+        shopper = f"obench{uuid.uuid4().hex[:21]}"
+        sent_at, took = say(stack, wechat, shopper, "hi")
         [reply] = wechat.wait_for(lambda: wechat.sent(shopper), 60)
-        latencies.append(reply.received_at - sent_at)
-    report = {"platform": "wechat", "messages": count, "p50_s": round(percentile(latencies, 0.50), 4),
-              "p95_s": round(percentile(latencies, 0.95), 4)}
-    folder = ROOT / "reports" / "connectors"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "wechat_latency.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(report)
-    assert report["p95_s"] < 30
+        return reply.received_at - sent_at, took
+
+    measure_latency("wechat", one_message)

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from connectors import wechat_format as fmt
-from connectors.platform import Reply, unsupported_reply
+from connectors.platform import LastPerUser, Reply, unsupported_reply
 from tests.connectors.doubles.wechat import WechatDouble, aes_decrypt, aes_encrypt, fixture, sha1_signature
 
 AES = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"  # the test EncodingAESKey (scripts/stack.py)
@@ -232,7 +232,7 @@ def test_menu_choice(typed, number):
 
 
 def test_the_shoppers_number_maps_to_the_buttons_payload_once():
-    menus: fmt.LastPerUser = fmt.LastPerUser()
+    menus: LastPerUser = LastPerUser()
     menus.put("o1", {"1": "/handoff_cancel"})
     assert fmt.answer_to_menu(menus, "o2", "1") is None  # someone else's menu
     assert fmt.answer_to_menu(menus, "o1", "1") == "/handoff_cancel"
@@ -243,7 +243,7 @@ def test_the_shoppers_number_maps_to_the_buttons_payload_once():
 
 
 def test_last_per_user_is_bounded_and_forgets_the_oldest():
-    store: fmt.LastPerUser = fmt.LastPerUser(max_users=3)
+    store: LastPerUser = LastPerUser(max_users=3)
     for n in range(5):
         store.put(f"u{n}", n)
     assert len(store) == 3 and store.get("u0") is None and store.get("u4") == 4

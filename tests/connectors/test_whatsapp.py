@@ -7,23 +7,18 @@ Run under the stack lock: `flock /tmp/tidepool-stack.lock .venv/bin/python -m py
 from __future__ import annotations
 
 import json
-import math
-import os
 import time
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 import requests
 
-from scripts.stack import ROOT
+from connectors.platform import UNSUPPORTED
 from tests.conftest import demo_orders
 from tests.connectors.doubles.whatsapp import WhatsAppDouble
+from tests.connectors.helpers import REPLY_TIMEOUT_S, agent_says, measure_latency, rasa_log, settle, user_texts
 
 pytestmark = pytest.mark.stack
-
-REPLY_TIMEOUT_S = 90  # a recommendation goes through the knowledge service on 2 shared cores
-UNSUPPORTED_EN = "Sorry, I can only read text messages here."
-UNSUPPORTED_ZH = "抱歉，这里我只能读取文字消息"
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +31,8 @@ def whatsapp_double(stack) -> Iterator[WhatsAppDouble]:
 @pytest.fixture
 def whatsapp(whatsapp_double) -> Iterator[WhatsAppDouble]:
     """The double, with no calls recorded yet; the test fails if the connector sent a malformed call."""
-    whatsapp_double.reset()
-    yield whatsapp_double
-    whatsapp_double.assert_clean()
+    with whatsapp_double.checked():
+        yield whatsapp_double
 
 
 @pytest.fixture
@@ -46,42 +40,16 @@ def shopper() -> str:
     return WhatsAppDouble.new_shopper()
 
 
-def deliver(whatsapp: WhatsAppDouble, body: bytes, headers: Dict[str, str] = None) -> Tuple[int, str, float, float]:
-    """(status, answer, sent_at, seconds to answer) for one webhook."""
-    status, answer, sent_at = whatsapp.run(whatsapp.deliver(body, headers))
-    return status, answer, sent_at, time.monotonic() - sent_at
-
-
 def say(whatsapp: WhatsAppDouble, shopper: str, text: str, fixture: str = "text.json") -> Tuple[float, float]:
-    status, answer, sent_at, took = deliver(whatsapp, whatsapp.webhook(fixture, shopper, text))
+    status, answer, sent_at, took = whatsapp.timed_delivery(whatsapp.webhook(fixture, shopper, text))
     assert status == 200, answer
     return sent_at, took
 
 
-def user_texts(stack, sender: str) -> List[str]:
-    """What reached Rasa from this shopper (the user events in their tracker)."""
-    response = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30)
-    response.raise_for_status()
-    return [e.get("text") for e in response.json().get("events", []) if e.get("event") == "user"]
-
-
-def wait_for_texts(whatsapp: WhatsAppDouble, shopper: str, count: int = 1, timeout_s: float = REPLY_TIMEOUT_S):
+def wait_for_texts(whatsapp: WhatsAppDouble, shopper: str, count: int = 1,
+                   timeout_s: float = REPLY_TIMEOUT_S) -> List[str]:
     return whatsapp.wait_for(lambda: len(whatsapp.texts_to(shopper)) >= count and whatsapp.texts_to(shopper),
                              timeout_s)
-
-
-def calls_for(whatsapp: WhatsAppDouble, shopper: str):
-    """Every call addressed to this shopper, whatever the double answered."""
-    return [c for c in whatsapp.calls_to("/messages", answered_ok=False) if (c.json or {}).get("to") == shopper]
-
-
-def settle() -> None:
-    """Long enough for a refused webhook to have reached Rasa and been answered, had it been let through."""
-    time.sleep(3)
-
-
-def rasa_log(stack) -> str:
-    return next(s for s in stack.services if s.name == "rasa").log_path.read_text(errors="replace")
 
 
 # --- verification ----------------------------------------------------------------------------------------------
@@ -105,28 +73,28 @@ def test_forged_unsigned_and_stale_webhooks_are_refused_with_nothing_reaching_ra
         (body.replace(b'"hi"', b'"hi!"'), whatsapp.signed(body), 401),  # changed after signing
         (two_days_ago, None, 403),  # replayed: signed, but older than Meta's retries
     ):
-        status, answer, _, _ = deliver(whatsapp, payload, headers)
+        status, answer, _, _ = whatsapp.timed_delivery(payload, headers)
         assert status == expected and "error" in json.loads(answer)
     settle()
     assert user_texts(stack, shopper) == []
-    assert calls_for(whatsapp, shopper) == []
+    assert whatsapp.calls_for(shopper) == []
 
 
 def test_malformed_webhooks_are_400_not_500(stack, whatsapp, shopper):
     for body in (b"{broken", b'{"object": "page", "entry": []}', b"[]",
                  json.dumps({"object": "whatsapp_business_account", "entry": [{"changes": [{"field": "messages",
                             "value": {"messages": [{"from": shopper, "type": "text"}]}}]}]}).encode()):
-        status, answer, _, _ = deliver(whatsapp, body)
+        status, answer, _, _ = whatsapp.timed_delivery(body)
         assert status == 400 and "error" in json.loads(answer)
     settle()
     assert user_texts(stack, shopper) == []
 
 
 def test_delivery_statuses_are_acknowledged_and_ignored(stack, whatsapp, shopper):
-    status, _, _, _ = deliver(whatsapp, whatsapp.webhook("status_sent.json", shopper))
+    status, _, _, _ = whatsapp.timed_delivery(whatsapp.webhook("status_sent.json", shopper))
     assert status == 200
     settle()
-    assert user_texts(stack, shopper) == [] and calls_for(whatsapp, shopper) == []
+    assert user_texts(stack, shopper) == [] and whatsapp.calls_for(shopper) == []
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
@@ -136,7 +104,7 @@ def test_a_webhook_is_acknowledged_at_once_and_answered_through_the_api(stack, w
     assert took < 2.0  # acknowledged before Rasa has even parsed the text
     [greeting] = wait_for_texts(whatsapp, shopper)
     assert "Pip" in greeting
-    first = calls_for(whatsapp, shopper)[0]
+    first = whatsapp.calls_for(shopper)[0]
     assert first.received_at > sent_at + took  # sent after the webhook was answered
     assert first.headers["Authorization"] == f"Bearer {stack.env['WHATSAPP_ACCESS_TOKEN']}"
     assert first.path == f"/v21.0/{stack.env['WHATSAPP_PHONE_NUMBER_ID']}/messages"
@@ -147,9 +115,9 @@ def test_the_shoppers_language_is_kept(stack, whatsapp, shopper):
     say(whatsapp, shopper, "你好")
     [greeting] = wait_for_texts(whatsapp, shopper)
     assert "小潮" in greeting
-    deliver(whatsapp, whatsapp.webhook("sticker.json", shopper))  # no text: the reply keeps their last language
+    whatsapp.timed_delivery(whatsapp.webhook("sticker.json", shopper))  # no text: the reply keeps their last language
     texts = wait_for_texts(whatsapp, shopper, 2)
-    assert texts[1].startswith(UNSUPPORTED_ZH)
+    assert texts[1].startswith(UNSUPPORTED["zh"])
 
 
 def test_a_recommendation_arrives_as_image_cards_with_captions(stack, whatsapp, shopper):
@@ -178,10 +146,10 @@ def test_an_order_question_is_answered_with_the_order_card(stack, whatsapp, shop
 
 @pytest.mark.parametrize("kind", ["image", "sticker", "location", "audio"])
 def test_what_is_not_text_gets_the_polite_reply(stack, whatsapp, shopper, kind):
-    status, _, _, _ = deliver(whatsapp, whatsapp.webhook(f"{kind}.json", shopper))
+    status, _, _, _ = whatsapp.timed_delivery(whatsapp.webhook(f"{kind}.json", shopper))
     assert status == 200
     [reply] = wait_for_texts(whatsapp, shopper, timeout_s=30)
-    assert reply.startswith(UNSUPPORTED_EN)
+    assert reply.startswith(UNSUPPORTED["en"])
     assert user_texts(stack, shopper) == []
 
 
@@ -190,7 +158,7 @@ def test_what_is_not_text_gets_the_polite_reply(stack, whatsapp, shopper, kind):
 def test_a_retried_delivery_is_answered_once(stack, whatsapp, shopper):
     body = whatsapp.webhook("text.json", shopper, "hi")
     for _ in range(3):  # Meta retries a webhook it thinks failed, with the same wamid
-        status, _, _, _ = deliver(whatsapp, body)
+        status, _, _, _ = whatsapp.timed_delivery(body)
         assert status == 200
     wait_for_texts(whatsapp, shopper)
     settle()
@@ -202,7 +170,7 @@ def test_a_429_is_retried_then_delivered(stack, whatsapp, shopper):
     whatsapp.fail_rate_limited(retry_after_s=1)
     say(whatsapp, shopper, "hi")
     wait_for_texts(whatsapp, shopper)
-    calls = calls_for(whatsapp, shopper)
+    calls = whatsapp.calls_for(shopper)
     assert [c.answered for c in calls[:2]] == [429, 200]
     assert calls[1].received_at - calls[0].received_at >= 0.9  # Retry-After was honoured
     assert calls[0].body == calls[1].body
@@ -212,29 +180,19 @@ def test_a_server_error_is_retried_then_delivered(stack, whatsapp, shopper):
     whatsapp.fail_next(503, {"error": {"message": "Service temporarily unavailable", "code": 2}}, path="/messages")
     say(whatsapp, shopper, "hi")
     wait_for_texts(whatsapp, shopper)
-    assert [c.answered for c in calls_for(whatsapp, shopper)[:2]] == [503, 200]
+    assert [c.answered for c in whatsapp.calls_for(shopper)[:2]] == [503, 200]
 
 
 def test_an_expired_access_token_is_logged_as_a_configuration_error_and_not_retried(stack, whatsapp, shopper):
     whatsapp.fail_expired_token()
     say(whatsapp, shopper, "hi")
-    whatsapp.wait_for(lambda: calls_for(whatsapp, shopper), 30)
+    whatsapp.wait_for(lambda: whatsapp.calls_for(shopper), 30)
     settle()
-    assert [c.answered for c in calls_for(whatsapp, shopper)] == [401]  # no retry, and the turn stopped there
+    assert [c.answered for c in whatsapp.calls_for(shopper)] == [401]  # no retry, and the turn stopped there
     assert "configuration error: WHATSAPP_ACCESS_TOKEN is expired or invalid" in rasa_log(stack)
 
 
 # --- agent replies from the desk (the outbound path) ---------------------------------------------------------------
-
-def agent_says(stack, sender: str, text: str, custom: Dict[str, Any]) -> requests.Response:
-    """What the desk does for an agent's reply: a bot event appended with the latest channel's side effects."""
-    return requests.post(
-        f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-        params={"output_channel": "latest", "execute_side_effects": "true"},
-        json={"event": "bot", "text": text, "data": {"custom": custom}, "timestamp": time.time()},
-        timeout=60,
-    )
-
 
 def test_an_agents_reply_reaches_the_shopper_split_and_with_the_product_card(stack, whatsapp, shopper):
     say(whatsapp, shopper, "hi")
@@ -284,11 +242,11 @@ def test_outside_the_24_hour_window_an_agents_reply_fails_visibly_and_is_not_ret
     wait_for_texts(whatsapp, shopper)
     whatsapp.reset()
     whatsapp.fail_window_closed()
-    first = agent_says(stack, shopper, "Sorry for the wait!", {"type": "agent_message", "agent": "Lin"})
+    first = agent_says(stack, shopper, "Sorry for the wait!", {"type": "agent_message", "agent": "Lin"}, check=False)
     assert first.status_code >= 400  # the desk sees the failure
-    assert [c.answered for c in calls_for(whatsapp, shopper)] == [400]  # 131047: no retry
-    again = agent_says(stack, shopper, "Are you still there?", {"type": "agent_message", "agent": "Lin"})
-    assert again.status_code >= 400 and len(calls_for(whatsapp, shopper)) == 1  # refused without calling the API
+    assert [c.answered for c in whatsapp.calls_for(shopper)] == [400]  # 131047: no retry
+    again = agent_says(stack, shopper, "Are you still there?", {"type": "agent_message", "agent": "Lin"}, check=False)
+    assert again.status_code >= 400 and len(whatsapp.calls_for(shopper)) == 1  # refused without calling the API
     assert "outside the 24-hour customer-service window" in rasa_log(stack)
 
     say(whatsapp, shopper, "hello again")  # the shopper writes: the window is open again
@@ -299,33 +257,20 @@ def test_a_failed_status_with_131047_closes_the_window_without_an_api_call(stack
     say(whatsapp, shopper, "hi")
     wait_for_texts(whatsapp, shopper)
     whatsapp.reset()
-    status, _, _, _ = deliver(whatsapp, whatsapp.webhook("status_failed_131047.json", shopper))
+    status, _, _, _ = whatsapp.timed_delivery(whatsapp.webhook("status_failed_131047.json", shopper))
     assert status == 200
-    answer = agent_says(stack, shopper, "Sorry for the wait!", {"type": "agent_message", "agent": "Lin"})
-    assert answer.status_code >= 400 and calls_for(whatsapp, shopper) == []
+    answer = agent_says(stack, shopper, "Sorry for the wait!", {"type": "agent_message", "agent": "Lin"}, check=False)
+    assert answer.status_code >= 400 and whatsapp.calls_for(shopper) == []
 
 
 # --- latency ----------------------------------------------------------------------------------------------------
 
-def percentile(values: List[float], share: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def test_webhook_to_reply_latency(stack, whatsapp):
-    """Signed webhook POST → first outbound API call received, over CONNECTOR_BENCH_MESSAGES messages (default 20)."""
-    count = int(os.environ.get("CONNECTOR_BENCH_MESSAGES", "20"))
-    latencies = []
-    for _ in range(count):
+    """Signed webhook POST → first outbound API call received; written to reports/connectors/whatsapp_latency.json."""
+    def one_message() -> Tuple[float, float]:
         shopper = WhatsAppDouble.new_shopper()
-        sent_at, _ = say(whatsapp, shopper, "hi")
-        first = whatsapp.wait_for(lambda: calls_for(whatsapp, shopper), 60)[0]
-        latencies.append(first.received_at - sent_at)
-    report = {"platform": "whatsapp", "messages": count, "p50_s": round(percentile(latencies, 0.50), 4),
-              "p95_s": round(percentile(latencies, 0.95), 4)}
-    folder = ROOT / "reports" / "connectors"
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "whatsapp_latency.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(report)
-    assert report["p95_s"] < 30
+        sent_at, took = say(whatsapp, shopper, "hi")
+        first = whatsapp.wait_for(lambda: whatsapp.calls_for(shopper), 60)[0]
+        return first.received_at - sent_at, took
+
+    measure_latency("whatsapp", one_message)

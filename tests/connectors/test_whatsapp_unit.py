@@ -3,7 +3,6 @@ the documented limits (checked by the double's schema), and the Graph client's r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -11,7 +10,6 @@ import pytest
 
 from connectors import whatsapp_format as wa
 from connectors.meta_format import (
-    GraphClient,
     GraphError,
     Shoppers,
     graph_classifier,
@@ -19,12 +17,11 @@ from connectors.meta_format import (
     recent,
     sign,
     signature_ok,
-    with_handoff_buttons,
 )
-from connectors.platform import Reply, SendFailed
-from scripts.stack import free_port
+from connectors.platform import Reply, SendFailed, with_handoff_buttons
+from tests.connectors.doubles.meta import sign as documented_sign
 from tests.connectors.doubles.whatsapp import WhatsAppDouble, fixture, schema_errors
-from tests.connectors.doubles.whatsapp import sign as documented_sign
+from tests.connectors.helpers import with_graph_client
 
 SECRET = "test-whatsapp-app-secret"
 TO = "16505551234"
@@ -295,17 +292,8 @@ def test_graph_error_reads_code_and_details():
 
 
 def run_against_double(script):
-    """Run `script(double, client, url)` with a WhatsApp double on a free port and a GraphClient."""
-    async def main():
-        double = WhatsAppDouble(SECRET, "token", "106540352242922")
-        async with double.serving(free_port()) as served:
-            client = GraphClient(attempts=3)
-            try:
-                url = f"http://127.0.0.1:{served.port}/v21.0/106540352242922/messages"
-                return await script(served, client, url)
-            finally:
-                await client.close()
-    return asyncio.run(main())
+    double = WhatsAppDouble(SECRET, "token", "106540352242922")
+    return with_graph_client(double, "/v21.0/106540352242922/messages", script)
 
 
 HEADERS = {"Authorization": "Bearer token"}

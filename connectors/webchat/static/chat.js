@@ -78,6 +78,20 @@
       rateN: "Rate {n} out of 5",
       ratingThanks: "Thanks for your rating",
       ticketCreated: "Ticket {id} created",
+      // -- conversation polish (issue 14): long waits, long messages, rating the chat --
+      stillWorking: "Still working on it…",
+      tooLongBlocked: "{n}/{max}: too long to send. Please shorten it by {over} characters.",
+      rateChat: "Rate this chat",
+      rateChatTitle: "How was this chat?",
+      ratingComment: "Comment (optional)",
+      ratingCommentCounter: "{n}/{max}",
+      ratingSend: "Send rating",
+      ratingSaved: "Thanks! Your rating was saved.",
+      ratingFailed: "Your rating couldn't be saved. Please try again.",
+      ratingPickFirst: "Choose 1 to 5 stars first.",
+      ratingNoChat: "Start chatting first, then rate the chat.",
+      close: "Close",
+      // -- end conversation polish --
     },
     zh: {
       help: "在线客服",
@@ -153,6 +167,20 @@
       rateN: "评分 {n} 分（满分 5 分）",
       ratingThanks: "感谢您的评价",
       ticketCreated: "已创建工单 {id}",
+      // -- conversation polish (issue 14) --
+      stillWorking: "仍在处理中…",
+      tooLongBlocked: "{n}/{max}：消息过长，无法发送。请删减 {over} 个字符。",
+      rateChat: "评价本次对话",
+      rateChatTitle: "本次对话体验如何？",
+      ratingComment: "评价内容（选填）",
+      ratingCommentCounter: "{n}/{max}",
+      ratingSend: "提交评价",
+      ratingSaved: "谢谢！您的评价已保存。",
+      ratingFailed: "评价未能保存，请重试。",
+      ratingPickFirst: "请先选择 1 到 5 颗星。",
+      ratingNoChat: "请先开始对话，再进行评价。",
+      close: "关闭",
+      // -- end conversation polish --
     },
   };
 
@@ -162,7 +190,9 @@
   // After `lookingUpMs` without one it says the assistant is looking the answer up; after `offerHumanMs` it also
   // offers a person. Both count from the moment the message was sent. Tests shorten them by setting
   // window.TIDEPOOL_CHAT_TIMINGS = { lookingUpMs, offerHumanMs } (read each time a message is sent).
-  const TIMINGS = Object.freeze({ lookingUpMs: 3000, offerHumanMs: 15000 });
+  // Conversation polish (issue 14): after `stillWorkingMs` it says so plainly ("Still working on it…"), so a long
+  // wait is never silent; it still stays until a reply arrives.
+  const TIMINGS = Object.freeze({ lookingUpMs: 3000, offerHumanMs: 15000, stillWorkingMs: 45000 });
   const HUMAN_PAYLOAD = "/human_agent"; // the human_agent intent, as the domain's "Talk to a person" buttons send it
   const CANCEL_PAYLOAD = "/handoff_cancel"; // leaves the queue for a person (docs/desk-api.md, "Handoff payloads")
   const ratePayload = (n) => `/rate_conversation{"rating": ${n}}`;
@@ -289,11 +319,30 @@
     for (const match of text.matchAll(URL_RE)) {
       const raw = match[0].replace(/[.,;:!?)\]}]+$/, ""); // sentence punctuation is not part of the URL
       const href = safeUrl(raw);
-      parent.append(text.slice(last, match.index), href ? externalLink(href, raw) : raw);
+      appendContacts(parent, text.slice(last, match.index)); // conversation polish (issue 14)
+      parent.append(href ? externalLink(href, raw) : raw);
+      last = match.index + raw.length;
+    }
+    appendContacts(parent, text.slice(last)); // conversation polish (issue 14)
+  }
+
+  // ---------- conversation polish (issue 14): tappable e-mail addresses and phone numbers ----------
+  // Only mailto: and tel: links, built as elements from what the patterns matched. A phone number needs its
+  // separators (555-0142, (503) 555 0142), so order ids, prices and ISO dates stay plain text.
+  const CONTACT_RE = /([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})|((?:\+\d{1,3}[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4})(?!\d)/g;
+
+  function appendContacts(parent, text) {
+    let last = 0;
+    for (const match of text.matchAll(CONTACT_RE)) {
+      const [raw, email, phone] = match;
+      if (phone && /\d/.test(text.charAt(match.index - 1))) continue; // the tail of a longer number
+      const href = email ? `mailto:${email}` : `tel:${phone.replace(/[^\d+]/g, "")}`;
+      parent.append(text.slice(last, match.index), el("a", { href, class: email ? "contact-email" : "contact-phone" }, raw));
       last = match.index + raw.length;
     }
     parent.append(text.slice(last));
   }
+  // ---------- end conversation polish ----------
 
   function money(amount, currency) {
     const n = Number(amount);
@@ -446,7 +495,7 @@
 
   CARDS.return = (c) =>
     el("article", { class: "card return-card", "data-card": "return", "data-return-id": str(c.return_id), "data-status": str(c.status) }, [
-      cardHead(t("returnTitle"), c.return_id, badge(c.status)),
+      cardHead(t("returnTitle"), c.return_id, badge(c.status, c.status_label)), // label: conversation polish (issue 14)
       facts([[t("order"), str(c.order_id)]]),
       asArray(c.items).length > 0 && el("ul", { class: "return-items", "aria-label": t("items") }, asArray(c.items).map((item) => el("li", { text: itemLabel(item) }))),
     ]);
@@ -740,12 +789,23 @@
     }
     if (!content) return null;
     const classes = `msg ${who}${entry.card ? " card-msg" : ""}${system ? " system" : ""}${byAgent ? " agent" : ""}`;
-    return el("div", { class: classes, "data-from": who, "data-agent": byAgent ? agentName(entry.agent) || null : null }, [speaker].concat(content));
+    const stamp = entry.card ? null : timeStamp(entry.at); // conversation polish (issue 14); a card comes with its text
+    return el("div", { class: classes, "data-from": who, "data-agent": byAgent ? agentName(entry.agent) || null : null }, [speaker].concat(content, stamp));
   }
+
+  // ---------- conversation polish (issue 14): when each message was sent or received ----------
+  // `entry.at` (ISO, saved with the history) shown as the local time, HH:MM in the page's language.
+  function timeStamp(at) {
+    const when = new Date(str(at));
+    if (!at || Number.isNaN(when.getTime())) return null; // entries saved before timestamps existed
+    const text = when.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+    return el("time", { class: "msg-time", datetime: when.toISOString(), title: when.toLocaleString(locale()) }, text);
+  }
+  // ---------- end conversation polish ----------
 
   function renderWelcome() {
     const store = config.storeName[lang] || ui.storeName.textContent;
-    const node = el("div", { class: "msg bot welcome", "data-welcome": "" }, el("div", { class: "bubble", text: t("welcome", { store }) }));
+    const node = el("div", { class: "msg bot welcome", "data-welcome": "" }, el("div", { class: "bubble", text: (embed.on && embed.greeting) || t("welcome", { store }) }));
     if (!state.history.length) {
       node.append(
         el(
@@ -788,6 +848,7 @@
   // Renders and remembers one message; entries that render to nothing are dropped, except handoff cards, which
   // are kept for the handoff state (see handoffStatus).
   function addEntry(entry, forceScroll) {
+    if (!entry.at) entry.at = new Date().toISOString(); // conversation polish (issue 14): kept in the history
     const node = renderEntry(entry);
     const keep = isObject(entry.card) && HANDOFF_CARDS.has(entry.card.type);
     if (!node && !keep) return;
@@ -889,8 +950,14 @@
   // `shown` is what the shopper sees (a button title) when it differs from what Rasa gets. `quiet` sends without
   // the typing indicator (answers to the handoff's own controls, which need no reply).
   function sendMessage(text, shown, options) {
-    const message = str(text).trim().slice(0, config.maxLength);
+    const message = str(text).trim();
     if (!message) return false;
+    // Conversation polish (issue 14): a message over the limit is never cut and sent; the composer says how much
+    // to shorten it and keeps the text (see updateComposer).
+    if (message.length > config.maxLength) {
+      updateComposer();
+      return false;
+    }
     if (!ready) {
       showBanner("notConnected");
       return false;
@@ -900,7 +967,7 @@
     socket.emit(config.userMessageEvent || "user_uttered", {
       message,
       session_id: state.sessionId,
-      metadata: { ui_language: lang },
+      metadata: withPage({ ui_language: lang }), // withPage: the store page the shopper is on (issue 14)
     });
     if (!(options && options.quiet)) showTyping(); // not while a person is awaited or chatting (see showTyping)
     return true;
@@ -939,6 +1006,7 @@
         ui.typingHuman.hidden = false;
         if (stick) scrollToBottom();
       }, timing("offerHumanMs")),
+      setTimeout(() => setTypingText("stillWorking"), timing("stillWorkingMs")), // conversation polish (issue 14)
     ];
   }
 
@@ -1034,9 +1102,14 @@
   function updateComposer() {
     const length = ui.input.value.length;
     const max = config.maxLength;
-    ui.send.disabled = !ready || !ui.input.value.trim();
-    ui.counter.classList.toggle("warn", length >= max);
-    ui.counter.textContent = length >= max ? t("tooLong", { max }) : length >= max * 0.8 ? t("counter", { n: length, max }) : "";
+    // Conversation polish (issue 14): the textarea takes any length (no maxlength, which cut pasted text silently);
+    // a live counter from 80% of the limit, and over it a warning and no sending until the shopper shortens it.
+    const over = ui.input.value.trim().length > max;
+    ui.send.disabled = !ready || !ui.input.value.trim() || over;
+    ui.counter.classList.toggle("warn", over || length >= max);
+    ui.input.setAttribute("aria-invalid", String(over));
+    if (over) ui.counter.textContent = t("tooLongBlocked", { n: length, max, over: ui.input.value.trim().length - max });
+    else ui.counter.textContent = length >= max * 0.8 ? t("counter", { n: length, max }) : "";
     // Grow with the text up to a few lines; the CSS max-height caps it.
     ui.input.style.height = "auto";
     ui.input.style.height = `${ui.input.scrollHeight + 2}px`;
@@ -1083,10 +1156,182 @@
     });
   }
 
+  // ---------- conversation polish (issue 14): "Rate this chat" ----------
+  // 1-5 stars and an optional comment for the conversation with the assistant, from the header's ★ button, posted
+  // to the web chat server (POST api/rating, connectors/webchat/ratings.py; the latest rating wins). A person's
+  // rating after a handoff is the separate renderRating above.
+  const MAX_RATING_COMMENT = 500;
+
+  function renderChatRating(panel) {
+    const saved = isObject(state.chatRating) && state.chatRating.sessionId === state.sessionId ? state.chatRating : null;
+    let chosen = saved ? validRating(saved.rating) : 0;
+    const status = el("p", { class: "chat-rating-status", role: "status" });
+    const stars = [1, 2, 3, 4, 5].map((n) =>
+      el("button", { type: "button", class: "rate", "data-rating": n, "aria-label": t("rateN", { n }), title: t("rateN", { n }), "aria-pressed": "false", onclick: () => pick(n) }, "★")
+    );
+    const pick = (n) => {
+      chosen = n;
+      stars.forEach((b, i) => {
+        b.classList.toggle("on", i < n);
+        b.setAttribute("aria-pressed", String(i + 1 === n));
+      });
+    };
+    const counter = el("span", { class: "chat-rating-counter", "aria-live": "polite" });
+    const comment = el("textarea", { id: "chat-rating-comment", rows: 2, maxlength: MAX_RATING_COMMENT });
+    const countComment = () => (counter.textContent = t("ratingCommentCounter", { n: comment.value.length, max: MAX_RATING_COMMENT }));
+    comment.value = saved ? str(saved.comment).slice(0, MAX_RATING_COMMENT) : "";
+    comment.addEventListener("input", countComment);
+    const submit = el("button", { type: "submit", class: "chat-rating-send" }, t("ratingSend"));
+    const form = el("form", { class: "chat-rating-form", "data-card": "chat-rating" }, [
+      el("div", { class: "chat-rating-head" }, [
+        el("h2", { id: "chat-rating-title", text: t("rateChatTitle") }),
+        el("button", { type: "button", class: "chat-rating-close", "aria-label": t("close"), title: t("close"), onclick: () => toggleChatRating(false) }, "×"),
+      ]),
+      el("div", { class: "rating", role: "group", "aria-labelledby": "chat-rating-title" }, stars),
+      el("label", { for: "chat-rating-comment", class: "chat-rating-label", text: t("ratingComment") }),
+      comment,
+      el("div", { class: "chat-rating-foot" }, [counter, submit]),
+      status,
+    ]);
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!state.sessionId) return void (status.textContent = t("ratingNoChat"));
+      if (!chosen) return void (status.textContent = t("ratingPickFirst"));
+      submit.disabled = true;
+      const body = { conversation_id: state.sessionId, rating: chosen, comment: comment.value.trim(), language: lang };
+      try {
+        const response = await fetch("api/rating", { method: "POST", body: JSON.stringify(body), headers: { "Content-Type": "application/json" } });
+        if (!response.ok) throw new Error(`api/rating: HTTP ${response.status}`);
+        state.chatRating = { sessionId: state.sessionId, rating: chosen, comment: body.comment };
+        saveState();
+        panel.dataset.rated = String(chosen);
+        status.textContent = t("ratingSaved");
+      } catch (e) {
+        console.warn("webchat:", e);
+        status.textContent = t("ratingFailed");
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    if (chosen) pick(chosen);
+    countComment();
+    panel.replaceChildren(form);
+    if (saved) panel.dataset.rated = String(chosen);
+    else delete panel.dataset.rated;
+  }
+
+  function toggleChatRating(open) {
+    let panel = $("chat-rating");
+    if (!panel) {
+      panel = el("section", { id: "chat-rating", class: "chat-rating", "aria-labelledby": "chat-rating-title", hidden: true });
+      panel.addEventListener("keydown", (event) => event.key === "Escape" && toggleChatRating(false));
+      ui.form.before(panel);
+    }
+    const show = open == null ? panel.hidden : open;
+    const button = $("rate-chat");
+    if (button) button.setAttribute("aria-expanded", String(show));
+    if (show) {
+      renderChatRating(panel); // fresh, in the current language
+      panel.hidden = false;
+      panel.querySelector(".rate").focus();
+    } else if (!panel.hidden) {
+      panel.hidden = true;
+      if (button) button.focus();
+    }
+  }
+  // ---------- end conversation polish ----------
+
+  // ---------- embedded in a store's page (widget.js, issue 14) ----------
+  // ?embed=1: this page runs in the widget's panel on a store's page. The parent (its origin as the browser reports
+  // it, else ?host=) sends the shopper's page (product id, name, URL); it goes with every message as metadata.page,
+  // so "is this waterproof?" knows which product "this" is. Close (button or Escape) asks the parent to close.
+  Object.assign(STRINGS.en, { closeChat: "Close chat", viewing: "You're viewing: {name}" });
+  Object.assign(STRINGS.zh, { closeChat: "关闭在线客服", viewing: "正在浏览：{name}" });
+  const EMBED_PRODUCT_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+  const embed = (() => {
+    const params = new URLSearchParams(location.search);
+    const framed = window.parent !== window;
+    const asOrigin = (value) => {
+      try {
+        const url = new URL(value);
+        return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value ? value : null;
+      } catch (e) {
+        return null;
+      }
+    };
+    const reported = location.ancestorOrigins && location.ancestorOrigins.length ? location.ancestorOrigins[0] : null;
+    return {
+      on: params.get("embed") === "1",
+      parentOrigin: framed ? asOrigin(reported || params.get("host") || "") : null,
+      lang: ["en", "zh"].includes(params.get("lang")) ? params.get("lang") : null,
+      greeting: str(params.get("greeting")).trim().slice(0, 200),
+    };
+  })();
+  let pageContext = null; // {product_id, product_name, url} of the store page the shopper is on
+
+  function toParent(message) {
+    if (embed.on && embed.parentOrigin) window.parent.postMessage(message, embed.parentOrigin);
+  }
+
+  // The page context as the parent sent it, checked field by field; anything else is dropped.
+  function readPageContext(page) {
+    if (!isObject(page)) return null;
+    const id = typeof page.product_id === "string" && EMBED_PRODUCT_ID.test(page.product_id) ? page.product_id : null;
+    const name = typeof page.product_name === "string" ? page.product_name.trim().slice(0, 120) : "";
+    const url = typeof page.url === "string" && page.url.length <= 500 ? safeUrl(page.url) : null;
+    return id || url ? { product_id: id, product_name: id ? name || id : "", url } : null;
+  }
+
+  function showPageContext() {
+    let line = $("page-context");
+    if (!pageContext || !pageContext.product_id) {
+      if (line) line.remove();
+      return;
+    }
+    if (!line) {
+      line = el("p", { class: "page-context", id: "page-context" });
+      ui.banner.before(line);
+    }
+    line.textContent = t("viewing", { name: pageContext.product_name });
+  }
+
+  // metadata.page for Rasa (bot/credentials.yml metadata_key); the action server reads it (actions/questions.py).
+  function withPage(metadata) {
+    if (pageContext) metadata.page = { product_id: pageContext.product_id, url: pageContext.url };
+    return metadata;
+  }
+
+  function setUpEmbed() {
+    if (!embed.on) return;
+    document.documentElement.dataset.embed = "1";
+    if (embed.parentOrigin) {
+      const close = el("button", { type: "button", id: "embed-close", class: "icon-button embed-close", "data-i18n-label": "closeChat", "aria-label": t("closeChat"), title: t("closeChat") }, el("span", { "aria-hidden": "true", text: "×" }));
+      close.addEventListener("click", () => toParent({ type: "tidepool:close" }));
+      document.querySelector(".header-actions").append(close);
+      document.addEventListener("keydown", (event) => {
+        if (event.key === "Escape" && !event.defaultPrevented) toParent({ type: "tidepool:close" });
+      });
+    }
+    window.addEventListener("message", (event) => {
+      if (event.source !== window.parent || event.origin !== embed.parentOrigin || !isObject(event.data)) return;
+      if (event.data.type === "tidepool:page") {
+        pageContext = readPageContext(event.data.page);
+        showPageContext();
+      } else if (event.data.type === "tidepool:focus") {
+        ui.input.focus();
+      }
+    });
+    document.querySelectorAll("[data-lang]").forEach((b) => b.addEventListener("click", showPageContext));
+    toParent({ type: "tidepool:ready" });
+  }
+  // ---------- end embedded in a store's page ----------
+
   async function start() {
     wireUi();
+    setUpEmbed(); // embedded in a store's page (issue 14)
+    if ($("rate-chat")) $("rate-chat").addEventListener("click", () => toggleChatRating()); // conversation polish (issue 14)
     const browserLang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
-    applyLanguage(state.lang || browserLang, true);
+    applyLanguage(state.lang || embed.lang || browserLang, true); // embed.lang: the widget's data-language
     try {
       const response = await fetch("config.json", { cache: "no-store" });
       if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);
@@ -1096,7 +1341,7 @@
       showBanner("loadFailed");
       return;
     }
-    ui.input.maxLength = config.maxLength;
+    ui.input.removeAttribute("maxlength"); // conversation polish (issue 14): warn instead of cutting (updateComposer)
     applyLanguage(lang, true);
     connect();
   }

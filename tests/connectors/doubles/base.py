@@ -39,12 +39,19 @@ import warnings
 from collections import deque
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qs
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 Handler = Callable[[web.Request], Awaitable[Any]]
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def json_fixture(platform: str, name: str) -> Any:
+    """A documented example from tests/connectors/fixtures/<platform>/, parsed afresh (callers may change it)."""
+    return json.loads((FIXTURES / platform / name).read_text(encoding="utf-8"))
 
 
 @dataclass
@@ -138,6 +145,13 @@ class PlatformDouble:
 
     def assert_clean(self) -> None:
         assert not self.violations, f"{self.name}: schema violations: " + "; ".join(map(str, self.violations))
+
+    @contextmanager
+    def checked(self) -> Iterator["PlatformDouble"]:
+        """One test's use of a shared double: nothing recorded or scripted before, no schema violation after."""
+        self.reset()
+        yield self
+        self.assert_clean()
 
     # --- queries --------------------------------------------------------------------------------------------------
 

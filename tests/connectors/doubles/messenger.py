@@ -11,14 +11,12 @@ import itertools
 import json
 import time
 import uuid
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
-from tests.connectors.doubles.base import Call, PlatformDouble
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "messenger"
+from tests.connectors.doubles.base import Call, json_fixture
+from tests.connectors.doubles.meta import MetaDouble
 
 TEXT_MAX = 2000
 QUICK_REPLIES_MAX, QUICK_REPLY_TITLE_MAX, QUICK_REPLY_PAYLOAD_MAX = 13, 20, 1000
@@ -28,12 +26,7 @@ ATTACHMENT_TYPES = {"image", "audio", "video", "file", "template"}
 
 
 def fixture(name: str) -> Dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def sign(secret: str, body: bytes) -> str:
-    """Written from the documentation, not imported from the connector: sha256=<hex HMAC-SHA256 of the raw body>."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return json_fixture("messenger", name)
 
 
 def schema_errors(body: Any) -> List[str]:
@@ -111,15 +104,16 @@ def attachment_errors(attachment: Any) -> List[str]:
     return errors
 
 
-class MessengerDouble(PlatformDouble):
+class MessengerDouble(MetaDouble):
     """The Send API and Page webhooks, for one Page."""
 
+    platform, messages_path = "messenger", "/me/messages"
+    rate_limit_error, window_error = "error_rate_limit.json", "error_outside_window.json"
     _numbers = itertools.count(1)
 
     def __init__(self, app_secret: str, page_token: str, rasa_url: str = "") -> None:
-        super().__init__("messenger")
-        self.app_secret, self.page_token = app_secret, page_token
-        self.webhook_url = f"{rasa_url}/webhooks/messenger/webhook"
+        super().__init__(app_secret, rasa_url)
+        self.page_token = page_token
         self.add_route("POST", "/{version}/me/messages", self.send_api)
 
     @classmethod
@@ -145,11 +139,13 @@ class MessengerDouble(PlatformDouble):
         answer["message_id"] = f"m_{uuid.uuid4().hex}"
         return answer
 
+    def recipient(self, body: Dict[str, Any]) -> str:
+        return (body.get("recipient") or {}).get("id", "")
+
     def sent_to(self, psid: str) -> List[Dict[str, Any]]:
         """The `message` objects the platform accepted for this shopper, in order."""
-        return [c.json["message"] for c in self.calls_to("/me/messages")
-                if isinstance(c.json, dict) and (c.json.get("recipient") or {}).get("id") == psid
-                and "message" in c.json]
+        return [c.json["message"] for c in self.calls_to(self.messages_path)
+                if isinstance(c.json, dict) and self.recipient(c.json) == psid and "message" in c.json]
 
     def texts_to(self, psid: str) -> List[str]:
         return [m["text"] for m in self.sent_to(psid) if "text" in m]
@@ -157,17 +153,6 @@ class MessengerDouble(PlatformDouble):
     def templates_to(self, psid: str) -> List[Dict[str, Any]]:
         return [m["attachment"]["payload"] for m in self.sent_to(psid)
                 if (m.get("attachment") or {}).get("type") == "template"]
-
-    # scripted platform errors, with the documented error bodies
-    def fail_rate_limited(self, retry_after_s: int = 1, times: int = 1) -> None:
-        self.fail_next(429, fixture("error_rate_limit.json"), {"Retry-After": str(retry_after_s)}, times,
-                       "/me/messages")
-
-    def fail_window_closed(self, times: int = 1) -> None:
-        self.fail_next(400, fixture("error_outside_window.json"), None, times, "/me/messages")
-
-    def fail_expired_token(self, times: int = 1) -> None:
-        self.fail_next(401, fixture("error_190.json"), None, times, "/me/messages")
 
     # --- webhooks -------------------------------------------------------------------------------------------------
 
@@ -177,10 +162,11 @@ class MessengerDouble(PlatformDouble):
         return f"{int(time.time() * 1000) % 10**10:010d}{next(cls._numbers):06d}"
 
     def webhook(self, name: str, sender: str, text: Optional[str] = None, message_id: Optional[str] = None,
-                timestamp_ms: Optional[int] = None) -> bytes:
-        """A fixture's body from `sender`, with a new mid and the current time (or those given)."""
+                timestamp: Optional[float] = None) -> bytes:
+        """A fixture's body from `sender`, with a new mid and the current time (or those given; Messenger's
+        timestamps are milliseconds, `timestamp` seconds like WhatsApp's)."""
         payload = copy.deepcopy(fixture(name))
-        now_ms = timestamp_ms if timestamp_ms is not None else int(time.time() * 1000)
+        now_ms = int((timestamp if timestamp is not None else time.time()) * 1000)
         payload["entry"][0]["time"] = now_ms
         for event in payload["entry"][0]["messaging"]:
             echo = (event.get("message") or {}).get("is_echo")
@@ -196,14 +182,3 @@ class MessengerDouble(PlatformDouble):
             elif text is not None and "postback" in event:
                 event["postback"]["payload"] = text
         return json.dumps(payload).encode("utf-8")
-
-    def signed(self, body: bytes, secret: Optional[str] = None) -> Dict[str, str]:
-        return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(secret or self.app_secret, body)}
-
-    async def deliver(self, body: bytes, headers: Optional[Dict[str, str]] = None) -> Tuple[int, str, float]:
-        """POST a webhook to Rasa (signed with the test secret unless headers are given)."""
-        return await self.post(self.webhook_url, body, headers if headers is not None else self.signed(body))
-
-    def say(self, sender: str, text: str, name: str = "text.json") -> Tuple[int, str, float]:
-        """From a sync test: the shopper sends `text` (or taps the quick reply / button with that payload)."""
-        return self.run(self.deliver(self.webhook(name, sender, text)))

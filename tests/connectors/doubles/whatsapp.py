@@ -5,20 +5,16 @@ against the documented request schema and answering like the platform (or with s
 from __future__ import annotations
 
 import copy
-import hashlib
-import hmac
 import itertools
 import json
 import time
 import uuid
-from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from aiohttp import web
 
-from tests.connectors.doubles.base import Call, PlatformDouble
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "whatsapp"
+from tests.connectors.doubles.base import Call, json_fixture
+from tests.connectors.doubles.meta import MetaDouble
 
 TEXT_MAX, BODY_MAX, CAPTION_MAX = 4096, 1024, 1024
 BUTTONS_MAX, BUTTON_ID_MAX, BUTTON_TITLE_MAX = 3, 256, 20
@@ -28,12 +24,7 @@ KINDS = {"text", "interactive", "image", "template", "audio", "video", "document
 
 
 def fixture(name: str) -> Dict[str, Any]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def sign(secret: str, body: bytes) -> str:
-    """Written from the documentation, not imported from the connector: sha256=<hex HMAC-SHA256 of the raw body>."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return json_fixture("whatsapp", name)
 
 
 def schema_errors(body: Any) -> List[str]:
@@ -117,15 +108,16 @@ def interactive_errors(content: Dict[str, Any]) -> List[str]:
     return errors
 
 
-class WhatsAppDouble(PlatformDouble):
+class WhatsAppDouble(MetaDouble):
     """The Cloud API's `messages` endpoint and its webhooks, for one business phone number."""
 
+    platform, messages_path = "whatsapp", "/messages"
+    rate_limit_error, window_error = "error_130429.json", "error_131047.json"
     _numbers = itertools.count(1)
 
     def __init__(self, app_secret: str, access_token: str, phone_number_id: str, rasa_url: str = "") -> None:
-        super().__init__("whatsapp")
-        self.app_secret, self.access_token, self.phone_number_id = app_secret, access_token, phone_number_id
-        self.webhook_url = f"{rasa_url}/webhooks/whatsapp/webhook"
+        super().__init__(app_secret, rasa_url)
+        self.access_token, self.phone_number_id = access_token, phone_number_id
         self.add_route("POST", "/{version}/{phone_number_id}/messages", self.messages)
 
     @classmethod
@@ -150,22 +142,16 @@ class WhatsAppDouble(PlatformDouble):
         answer["messages"] = [{"id": f"wamid.{uuid.uuid4().hex}"}]
         return answer
 
+    def recipient(self, body: Dict[str, Any]) -> str:
+        return body.get("to", "")
+
     def sent_to(self, wa_id: str) -> List[Dict[str, Any]]:
         """The message bodies the platform accepted for this shopper, in order."""
-        return [c.json for c in self.calls_to("/messages") if isinstance(c.json, dict) and c.json.get("to") == wa_id]
+        return [c.json for c in self.calls_to(self.messages_path)
+                if isinstance(c.json, dict) and self.recipient(c.json) == wa_id]
 
     def texts_to(self, wa_id: str) -> List[str]:
         return [b["text"]["body"] for b in self.sent_to(wa_id) if b.get("type") == "text"]
-
-    # scripted platform errors, with the documented error bodies
-    def fail_rate_limited(self, retry_after_s: int = 1, times: int = 1) -> None:
-        self.fail_next(429, fixture("error_130429.json"), {"Retry-After": str(retry_after_s)}, times, "/messages")
-
-    def fail_window_closed(self, times: int = 1) -> None:
-        self.fail_next(400, fixture("error_131047.json"), None, times, "/messages")
-
-    def fail_expired_token(self, times: int = 1) -> None:
-        self.fail_next(401, fixture("error_190.json"), None, times, "/messages")
 
     # --- webhooks -------------------------------------------------------------------------------------------------
 
@@ -196,14 +182,3 @@ class WhatsAppDouble(PlatformDouble):
                 status["recipient_id"] = sender
                 status["timestamp"] = str(int(time.time()))
         return json.dumps(payload).encode("utf-8")
-
-    def signed(self, body: bytes, secret: Optional[str] = None) -> Dict[str, str]:
-        return {"Content-Type": "application/json", "X-Hub-Signature-256": sign(secret or self.app_secret, body)}
-
-    async def deliver(self, body: bytes, headers: Optional[Dict[str, str]] = None) -> Tuple[int, str, float]:
-        """POST a webhook to Rasa (signed with the test secret unless headers are given)."""
-        return await self.post(self.webhook_url, body, headers if headers is not None else self.signed(body))
-
-    def say(self, sender: str, text: str, name: str = "text.json") -> Tuple[int, str, float]:
-        """From a sync test: the shopper sends `text` (or taps the button whose id is `text`)."""
-        return self.run(self.deliver(self.webhook(name, sender, text)))
