@@ -6,6 +6,7 @@ promotions that apply and the copy line of the conversation's copy variant, and 
 When the knowledge service is down, suggestions come from a plain filtered query of the store instead.
 """
 
+import json
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -22,7 +23,8 @@ from shop.store.backend import Product, ProductQuery
 from actions.order_forms import language
 from actions.shopper_profile import for_recommender, identified_email, learn, learn_from_purchases, shopper_id
 from actions.promotions import promotion_fields
-from shop.money import format_money
+from shop.currency import store_currencies
+from shop.money import format_card_price
 
 SUGGESTIONS = 3
 HINT_ENTITIES = ("product_category", "color", "size", "brand", "price")
@@ -30,12 +32,35 @@ SIMILAR = re.compile(r"\b(similar|like (this|that|it)|alternatives?|instead of)\
 COMPLEMENTS = re.compile(r"\b(goes? (well )?with|pair|match(es)?|complements?|need with|accessor(y|ies))\b|"
                          r"搭配|配什么|配套|一起买", re.I)
 PRODUCT_ID = re.compile(r"\b[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+\b")
+# A constraint the shopper chose to set aside with a button on an empty list ("need:waterproof", "size").
+CONSTRAINT = re.compile(r"[a-z_]{1,30}(?::[a-z0-9_]{1,40})?")
 
 
 def parse_budget_cents(text: Optional[str]) -> Optional[int]:
-    """'$100', 'under 80 dollars', '100块' -> cents; None when there is no number."""
+    """'$100', 'under 80 dollars' -> cents; '100块' converted from yuan at the store's rate; None when there is no
+    number, or the amount is in a currency the store does not convert."""
+    money = store_currencies(config.STORE_DATA_DIR / "store.yml")
+    mentions = money.find(text or "")
+    if mentions:
+        last = mentions[-1]
+        return None if last.code is None else int(round(money.convert(last.amount, last.code) * 100))
     match = re.search(r"\d+(?:\.\d+)?", (text or "").replace(",", ""))
     return int(round(float(match.group(0)) * 100)) if match else None
+
+
+def dropped_constraint(tracker: Tracker) -> Optional[str]:
+    """The constraint a "set this aside" button names, if this message is one."""
+    value = next(tracker.get_latest_entity_values("drop_constraint"), None)
+    return value if isinstance(value, str) and CONSTRAINT.fullmatch(value) else None
+
+
+def offer_buttons(offers: List[Dict[str, Any]]) -> List[Dict[str, str]]:
+    """One quick reply per constraint the service says could be set aside; its payload re-runs the request
+    without it."""
+    return [{"title": str(o["title"]),
+             "payload": "/product_recommendation" + json.dumps({"drop_constraint": o["drop"]})}
+            for o in offers
+            if isinstance(o, dict) and CONSTRAINT.fullmatch(str(o.get("drop", ""))) and o.get("title")]
 
 
 def message_hints(tracker: Tracker) -> Dict[str, str]:
@@ -64,8 +89,8 @@ def fallback_reason(product: Product, query: ProductQuery, lang: str) -> str:
     if query.size:
         facts.append(("尺码 " if lang == "zh" else "size ") + query.size + (" 有货" if lang == "zh" else " in stock"))
     if query.max_price_cents is not None:
-        budget = format_money(query.max_price_cents, product.currency)
-        facts.append(f"在 {budget} 预算内" if lang == "zh" else f"within your {budget} budget")
+        budget = format_card_price(query.max_price_cents / 100, product.currency, lang)
+        facts.append(f"在 {budget}预算内" if lang == "zh" else f"within your {budget} budget")
     rating = f"{product.rating:.1f}★"
     if lang == "zh":
         return f"{product.brand}，评分 {rating}" + ("，" + "，".join(facts) if facts else "") + "。"
@@ -79,12 +104,19 @@ def card_item(product: Product, reason: str, lang: str) -> Dict[str, Any]:
         "name": product.display_name(lang),
         "price": product.price_cents / 100,
         "currency": product.currency,
+        "price_text": format_card_price(product.price_cents / 100, product.currency, lang),
         "url": product.url,
         "image": product.image,
         "reason": reason,
         "rating": product.rating,
         **promotion_fields(product, lang),
     }
+
+
+def conversion_slots(converted: Dict[str, Any]) -> Dict[str, str]:
+    """The response variables of a budget conversion: "500元", "$69" and the day the operator set the rate."""
+    return {"original": str(converted.get("said", "")), "converted": str(converted.get("text", "")),
+            "rates_date": str(converted.get("rates_set_on", ""))}
 
 
 class ActionRecommendProducts(Action):
@@ -105,6 +137,9 @@ class ActionRecommendProducts(Action):
         if email and email != profile.get("email"):
             profile = {**learn_from_purchases(profile, store().purchases(email)), "email": email}
         state = tracker.get_slot("shopping_request") or {}
+        drop = dropped_constraint(tracker)
+        if drop and state:  # a button on an empty list: the same request without that constraint
+            state = {**state, "drop": [drop]}
         mode = "complements" if COMPLEMENTS.search(message) else "similar" if SIMILAR.search(message) else "search"
         # "more like this" is about the product named, else the first card shown last turn
         anchor = mentioned_product(message)
@@ -113,12 +148,12 @@ class ActionRecommendProducts(Action):
             "message": message,
             "lang": lang,
             "state": state or None,
-            "hints": message_hints(tracker),
+            "hints": {} if drop else message_hints(tracker),
             "profile": for_recommender(profile),
             "mode": mode,
             "limit": SUGGESTIONS,
         }
-        if anchor_id:
+        if anchor_id and not drop:
             request["product_id"] = anchor_id  # with mode "search": alternatives to that product
         else:
             request["mode"] = "search"
@@ -133,18 +168,20 @@ class ActionRecommendProducts(Action):
             if product is None:  # a catalogue only the knowledge service indexed: its card is that catalogue's data
                 items.append({k: suggestion.get(k) for k in ("id", "name", "price", "currency", "url", "image")})
                 items[-1]["reason"] = suggestion.get("reason", "")
+                if isinstance(suggestion.get("price"), (int, float)) and suggestion.get("currency"):
+                    items[-1]["price_text"] = format_card_price(suggestion["price"], suggestion["currency"], lang)
             elif product.in_stock:  # the store's price and stock are fresher than the index
                 items.append(card_item(product, suggestion.get("reason", ""), lang))
                 records[product.id] = record_of(product)  # the copy line reads the same record, not the store again
         state = result.get("state") or {}
         store().save_profile(shopper_id(tracker), learn(profile, state, lang, message))
+        unknown = result.get("unknown_currency")
+        if unknown:  # never guess a currency: ask for the budget in one the store converts
+            dispatcher.utter_message(response="utter_budget_currency_unknown", said=unknown.get("said", ""),
+                                     currencies=", ".join(unknown.get("listed") or []))
+            return [SlotSet("shopping_request", state)]
         if not items:  # the service says which wish emptied the list
-            if result.get("not_carried"):
-                dispatcher.utter_message(response="utter_not_carried", thing=result["not_carried"])
-            elif result.get("message"):
-                dispatcher.utter_message(text=result["message"])
-            else:
-                dispatcher.utter_message(response="utter_no_recommendations")
+            self.empty(dispatcher, result)
             return [SlotSet("shopping_request", state)]
 
         variant = choose_variant(tracker.sender_id)
@@ -155,6 +192,24 @@ class ActionRecommendProducts(Action):
             json_message={"type": "products", "variant": variant, "items": items},
         )
         return [SlotSet("shopping_request", state)]
+
+    @staticmethod
+    def empty(dispatcher: CollectingDispatcher, result: Dict[str, Any]) -> None:
+        """Nothing to show: what we don't carry, or the constraint that emptied the list with buttons to set it
+        aside (the shopper chooses; nothing is dropped silently), or why the list is empty."""
+        converted = result.get("converted")
+        if converted:
+            dispatcher.utter_message(response="utter_budget_converted", **conversion_slots(converted))
+        buttons = offer_buttons(result.get("offers") or [])
+        if result.get("not_carried"):
+            dispatcher.utter_message(response="utter_not_carried", thing=result["not_carried"])
+        elif buttons and result.get("message"):
+            dispatcher.utter_message(response="utter_recommendations_nothing_fits", reason=result["message"],
+                                     buttons=buttons)
+        elif result.get("message"):
+            dispatcher.utter_message(text=result["message"])
+        else:
+            dispatcher.utter_message(response="utter_no_recommendations")
 
     @staticmethod
     def intro(result: Dict[str, Any], mode: str, lang: str) -> Dict[str, Any]:
@@ -169,6 +224,8 @@ class ActionRecommendProducts(Action):
             return {"response": "utter_recommendations_out_of_stock", "name": anchor.get("name"), "size_note": note}
         if anchor and mode in ("similar", "complements"):
             return {"response": f"utter_recommendations_{mode}", "name": anchor.get("name")}
+        if result.get("converted"):  # "500元 ≈ $69": the budget we used, in the store's currency
+            return {"response": "utter_recommendations_converted", **conversion_slots(result["converted"])}
         if result.get("message"):  # which wish was relaxed, in the shopper's language
             return {"text": result["message"]}
         return {"response": "utter_recommendations"}

@@ -21,6 +21,7 @@ from actions.rules.promotions import CartLine, PromotionBook, Shopper, Verdict
 from shop.store import store
 from shop.store.backend import Order, Product
 from actions.order_forms import language, today, verified_order
+from shop.dates import format_date
 from shop.money import format_money
 
 # A shopper naming their own discount ("50% off", "打五折"): answered with the rules-only reminder.
@@ -78,7 +79,7 @@ def listing_item(promotion: rules.Promotion, lang: str) -> Dict[str, Any]:
 def listing_line(promotion: rules.Promotion, lang: str) -> str:
     """The plain-text line for channels that don't render the card; the words come from the rule."""
     label = promotion.code or promotion.display_title(lang)
-    return f"• {label}: {rules.summary(promotion, lang)} ({promotion.ends.isoformat()})"
+    return f"• {label}: {rules.summary(promotion, lang)} ({format_date(promotion.ends, lang)})"
 
 
 def verdict_vars(verdict: Verdict, code: str, lang: str) -> Dict[str, Any]:
@@ -90,8 +91,8 @@ def verdict_vars(verdict: Verdict, code: str, lang: str) -> Dict[str, Any]:
         "code": promotion.code or code,
         "title": promotion.display_title(lang),
         "summary": rules.summary(promotion, lang),
-        "starts_on": promotion.starts.isoformat(),
-        "ends_on": promotion.ends.isoformat(),
+        "starts_on": format_date(promotion.starts, lang),
+        "ends_on": format_date(promotion.ends, lang),
         "min_subtotal": format_money(promotion.min_subtotal_cents, promotion.currency),
         "subtotal": format_money(verdict.subtotal_cents, promotion.currency),
         "discount": format_money(verdict.discount_cents, promotion.currency),

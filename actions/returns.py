@@ -12,6 +12,7 @@ from rasa_sdk.utils import call_potential_coroutine
 from shop.dates import format_date
 from shop.store import store
 from shop.store.backend import Order, OrderItem, StoreError
+from actions.attachments import is_photo_message, remember_case
 from actions.questions import ActionAnswerQuestion
 from actions.order_forms import (
     OrderFormValidation,
@@ -68,6 +69,8 @@ class ValidateReturnForm(OrderFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """One returnable item (id, list number or name) or "all"; the slot holds product ids, comma-separated."""
+        if value is None or is_photo_message(value):  # a photo shared meanwhile is no answer: ask again, quietly
+            return {"return_item": None}
         order = verified_order(tracker)
         chosen = choose_items(str(value), returnable(order), allow_all=True) if order else []
         if not chosen:
@@ -79,6 +82,8 @@ class ValidateReturnForm(OrderFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         """Any text, whitespace collapsed and cut to 500 characters."""
+        if value is None or is_photo_message(value):  # a photo shared meanwhile is no answer: ask again
+            return {"return_reason": None}
         reason = " ".join(str(value).split())[:500]
         return {"return_reason": reason or None}
 
@@ -130,18 +135,20 @@ class ActionCreateReturn(Action):
         elif not items:
             dispatcher.utter_message(response="utter_return_nothing_eligible", order_id=order.id)
         else:
-            self._create(dispatcher, tracker, order, items)
+            return self._create(dispatcher, tracker, order, items) + end_of_task_events()
         return end_of_task_events()
 
     @staticmethod
-    def _create(dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, items: List[OrderItem]) -> None:
+    def _create(
+        dispatcher: CollectingDispatcher, tracker: Tracker, order: Order, items: List[OrderItem]
+    ) -> List[EventType]:
         chosen = (tracker.get_slot("return_item") or items[0].product_id).split(",")
         lang = language(tracker)
         try:
             created = store().create_return(order.id, chosen, tracker.get_slot("return_reason") or "")
         except StoreError:
             dispatcher.utter_message(response="utter_return_nothing_eligible", order_id=order.id)
-            return
+            return []
         refund = store().store_info()["returns"]["refund_days"]
         names = ", ".join(f"{i.display_name(lang)} x{i.quantity}" for i in created.items)
         dispatcher.utter_message(
@@ -162,6 +169,8 @@ class ActionCreateReturn(Action):
             items=names,
             refund_days=f"{refund['min']}-{refund['max']}",
         )
+        # Photos of this return (issue 14): earlier ones are attached now, later ones by action_share_photo.
+        return remember_case("return", created.id, tracker.sender_id)
 
 
 # Policy questions ("how long do refunds take?") go to the knowledge service; requests to send

@@ -31,3 +31,13 @@ def format_price(amount: float, currency: str, lang: str = "en") -> str:
     if currency in SYMBOLS:
         return f"{SYMBOLS[currency]}{shown}"
     return f"{shown} {currency}"
+
+
+def format_card_price(amount: float, currency: str, lang: str = "en") -> str:
+    """A price on a product card, always to the cent, in the same style as running text: '$69.00' in English,
+    '69.00 美元' in Chinese (the currency's code after the amount where it has no symbol or Chinese name)."""
+    if lang == "zh" and currency in NAMES_ZH:
+        return f"{amount:,.2f} {NAMES_ZH[currency]}"
+    if currency in SYMBOLS:
+        return format_amount(amount, currency)
+    return f"{amount:,.2f} {currency}"

@@ -1,14 +1,20 @@
-"""Which products may be suggested: hard filters (never relaxed; the first that empties the list is reported) and
-soft ones (the saved profile, stated needs, "not a kids' product"), relaxed as little as needed."""
+"""Which products may be suggested. Every constraint the shopper stated (and "not a kids' product" unless they
+asked for kids) is kept: when together they leave nothing, the ones whose removal alone would bring products back
+are named, so the reply can offer to set one aside and the shopper chooses. Only the saved profile, which the
+shopper did not state this time, is set aside on its own (and said so).
+
+Constraint names: category, brand, audience, in_stock, color, exclude_color, size, max_price, min_price, cheaper,
+shown, need:<attribute>, persons, adults."""
 from __future__ import annotations
 
-from itertools import combinations
 from typing import Callable, Iterable
 
 from .catalog import Catalog, Product, norm_size, truthy
 from .vocabulary import COMPLEMENTS
 
 Check = tuple[str, Callable[[Product], bool]]
+# Never offered for dropping: the kind of thing asked for, stock, and "not shown before" ("that's everything").
+KEPT = {"category", "in_stock", "shown"}
 
 
 def hard_filters(st: dict) -> list[Check]:
@@ -30,14 +36,19 @@ def hard_filters(st: dict) -> list[Check]:
     ]
 
 
-def needs_ok(p: Product, st: dict, cat: Catalog) -> bool:
-    """A yes/no need ("waterproof") fails only where the product's category states it and the product says no;
-    "for 2 people" only where the product states how many it fits."""
-    persons = p.attrs.get("persons")
-    if st.get("persons") and isinstance(persons, (int, float)) and persons < st["persons"]:
-        return False
-    return all(p.category not in cat.attr_categories[n] or truthy(p.attrs.get(n))
-               for n in st.get("needs", []) if n in cat.bool_attrs)
+def stated_needs(st: dict, cat: Catalog) -> list[Check]:
+    """Each yes/no need ("waterproof") fails only where the product's category states it and the product says no;
+    "for 2 people" only where the product states how many it fits; kids' products only when kids were asked for
+    (or the shopper chose to see them)."""
+    checks: list[Check] = [
+        (f"need:{n}", lambda p, n=n: p.category not in cat.attr_categories[n] or truthy(p.attrs.get(n)))
+        for n in st.get("needs", []) if n in cat.bool_attrs]
+    if st.get("persons"):
+        checks.append(("persons", lambda p: not isinstance(p.attrs.get("persons"), (int, float))
+                       or p.attrs["persons"] >= st["persons"]))
+    if not st.get("audience") and "adults" not in st.get("set_aside", []):
+        checks.append(("adults", lambda p: p.audience != "kids"))
+    return checks
 
 
 def profile_ok(p: Product, st: dict, profile: dict) -> bool:
@@ -53,9 +64,9 @@ def profile_ok(p: Product, st: dict, profile: dict) -> bool:
 
 
 def request_filters(st: dict, anchor: Product | None, cat: Catalog) -> list[Check]:
-    """The hard filters for this request. Around an anchor product, `similar` keeps to its category; otherwise
+    """The constraints of this request. Around an anchor product, `similar` keeps to its category; otherwise
     (complements) other categories are wanted and the request's category, colour and size do not carry over."""
-    checks = hard_filters(st)
+    checks = hard_filters(st) + stated_needs(st, cat)
     if anchor is None:
         return checks
     if st["mode"] == "similar":
@@ -63,8 +74,8 @@ def request_filters(st: dict, anchor: Product | None, cat: Catalog) -> list[Chec
         return checks
     wanted = [c for c in COMPLEMENTS.get(anchor.category, []) if c in cat.categories] or \
         [c for c in cat.categories if c != anchor.category]
-    return [("category", lambda p: p.category in wanted)] + hard_filters(
-        {k: v for k, v in st.items() if k not in ("category", "color", "size")})[1:]
+    rest = {k: v for k, v in st.items() if k not in ("category", "color", "size")}
+    return [("category", lambda p: p.category in wanted)] + hard_filters(rest)[1:] + stated_needs(rest, cat)
 
 
 def apply_hard(candidates: Iterable[Product], checks: list[Check]) -> tuple[list[Product], str | None]:
@@ -77,19 +88,18 @@ def apply_hard(candidates: Iterable[Product], checks: list[Check]) -> tuple[list
     return passing, None
 
 
-def apply_soft(passing: list[Product], st: dict, profile: dict, cat: Catalog) -> tuple[list[Product], list[str]]:
-    """Soft preferences filter too. If nothing passes, the fewest are dropped (saved profile first, then the
-    described needs, then "not a kids' product" when nobody asked for kids); returns the pool and what was dropped."""
-    soft = [("profile", lambda p: profile_ok(p, st, profile)), ("needs", lambda p: needs_ok(p, st, cat)),
-            ("audience", lambda p: p.audience != "kids" or st.get("audience") == "kids")]
-    relaxed: list[str] = []
-    pool: list[Product] = []
-    for n in range(len(soft) + 1 if passing else 0):
-        for dropped in combinations([name for name, _ in soft], n):
-            pool = [p for p in passing if all(f(p) for name, f in soft if name not in dropped)]
-            if pool:
-                relaxed = list(dropped)
-                break
-        if pool:
-            break
-    return pool, relaxed
+def blockers(candidates: Iterable[Product], checks: list[Check]) -> list[str]:
+    """When nothing passes every check: the constraints the shopper could drop, each of which alone left nothing
+    (every other check together still lets some product through), in the order of `checks`."""
+    pool = list(candidates)
+    out = []
+    for name, _ in checks:
+        if name not in KEPT and any(all(check(p) for other, check in checks if other != name) for p in pool):
+            out.append(name)
+    return out
+
+
+def apply_profile(passing: list[Product], st: dict, profile: dict) -> tuple[list[Product], list[str]]:
+    """The saved profile narrows the list; if it would leave nothing it is set aside (and reported in `relaxed`)."""
+    pool = [p for p in passing if profile_ok(p, st, profile)]
+    return (pool, []) if pool or not passing else (passing, ["profile"])

@@ -23,10 +23,18 @@ EMPTY_MSG = {
 }
 RELAXED_MSG = {
     "profile": ("Nothing matched your saved preferences, so I set them aside.",
-                "没有符合您保存偏好的商品，已暂时忽略偏好。"),
-    "needs": ("Nothing matched everything you described, so these meet the rest.",
-              "没有完全符合您描述的商品，以下商品符合其他条件。"),
-    "audience": ("Only kids' products match, so these are for kids.", "只有儿童款符合条件，以下为儿童款。")}
+                "没有符合您保存偏好的商品，已暂时忽略偏好。")}
+NEED_ZH = {"waterproof": "防水", "insulated": "保温", "windproof": "防风", "breathable": "透气", "packable": "可收纳",
+           "final_sale": "清仓"}
+AUDIENCE_WORDS = {"kids": ("for kids", "儿童款"), "women": ("for women", "女款"), "men": ("for men", "男款")}
+# The buttons that set one constraint aside: (English, Chinese); {word} is the need, {colors} the excluded colours.
+OFFER_TITLES = {
+    "need": ("Include non-{word} ones", "也看非{word}款"), "color": ("Any colour", "不限颜色"),
+    "exclude_color": ("Include {colors} too", "也看{colors}"), "size": ("Any size", "不限尺码"),
+    "max_price": ("Any price", "不限价格"), "min_price": ("Any price", "不限价格"),
+    "cheaper": ("Any price", "不限价格"),
+    "brand": ("Any brand", "不限品牌"), "audience": ("Not only {audience}", "不限{audience}"),
+    "persons": ("Fewer people is fine", "不限人数"), "adults": ("Show kids' ones", "看看儿童款")}
 AUDIENCE_FACT = {"kids": ("儿童款", "made for kids"), "women": ("女款", "cut for women"),
                  "men": ("男款", "cut for men")}
 
@@ -101,3 +109,59 @@ def list_message(empty_because: str | None, relaxed: list[str], st: dict, lang: 
             budget=format_price(st.get("max_price") or 0, currency, lang),
             min=format_price(st.get("min_price") or 0, currency, lang))
     return " ".join(RELAXED_MSG[r][i] for r in relaxed) or None
+
+
+def need_word(name: str, zh: bool) -> str:
+    """"need:waterproof" -> "waterproof" / "防水"."""
+    need = name.split(":", 1)[1]
+    return NEED_ZH.get(need, need.replace("_", " ")) if zh else need.replace("_", " ")
+
+
+def constraint_phrase(name: str, st: dict, lang: str, currency: str) -> str:
+    """One constraint as the reply names it: "in size M", "under $80" / "M 码", "80 美元以内"."""
+    zh = lang == "zh"
+    money = lambda v: format_price(v or 0, currency, lang)  # noqa: E731
+    color, colors = st.get("color", ""), st.get("exclude_colors", [])
+    audience = AUDIENCE_WORDS.get(st.get("audience", ""), ("", ""))
+    phrases = {
+        "brand": (f"by {st.get('brand')}", f"{st.get('brand')} 品牌"), "audience": audience,
+        "color": (f"in {color}", COLOR_ZH.get(color, color)),
+        "exclude_color": ("in a colour other than " + " or ".join(colors),
+                          "非" + "、".join(COLOR_ZH.get(c, c) for c in colors)),
+        "size": (f"in size {st.get('size')}", f"{st.get('size')} 码"),
+        "max_price": (f"under {money(st.get('max_price'))}", f"{money(st.get('max_price'))}以内"),
+        "min_price": (f"from {money(st.get('min_price'))}", f"{money(st.get('min_price'))}以上"),
+        "cheaper": (f"cheaper than {money(st.get('below'))}", f"比 {money(st.get('below'))} 便宜"),
+        "persons": (f"for {st.get('persons', 0):g} people", f"{st.get('persons', 0):g} 人"),
+        "adults": ("for adults", "成人款")}
+    if name.startswith("need:"):
+        return need_word(name, zh)
+    return phrases[name][1 if zh else 0] if name in phrases else name
+
+
+def nothing_fits(names: list[str], st: dict, lang: str, currency: str) -> str:
+    """The reply when only setting a constraint aside brings products back, naming those constraints:
+    "Nothing waterproof in size M cheaper than $129." / "没有 M 码、比 129 美元便宜的防水款。"."""
+    needs = [constraint_phrase(n, st, lang, currency) for n in names if n.startswith("need:")]
+    rest = [constraint_phrase(n, st, lang, currency) for n in names if not n.startswith("need:")]
+    if lang == "zh":
+        return f"没有{'、'.join(rest)}{'的' if rest else ''}{'、'.join(needs)}款。" if needs else \
+            f"没有{'、'.join(rest)}的商品。"
+    return f"Nothing {' '.join([' and '.join(needs)] + rest).strip()} matches."
+
+
+def offers(names: list[str], st: dict, lang: str) -> list[dict]:
+    """One button per constraint that could be set aside: {"drop": name, "title": in the shopper's language}."""
+    zh = lang == "zh"
+    colors = st.get("exclude_colors", [])
+    audience = AUDIENCE_WORDS.get(st.get("audience", ""), ("", ""))[1 if zh else 0]
+    out = []
+    for name in names:
+        key = "need" if name.startswith("need:") else name
+        if key not in OFFER_TITLES:
+            continue
+        title = OFFER_TITLES[key][1 if zh else 0].format(
+            word=need_word(name, zh) if key == "need" else "", audience=audience,
+            colors=("、" if zh else " or ").join(COLOR_ZH.get(c, c) if zh else c for c in colors))
+        out.append({"drop": name, "title": title})
+    return out

@@ -3,14 +3,16 @@ from __future__ import annotations
 
 import re
 
+from shop.currency import Currencies, store_currencies
 from shop.language import document_language
+from shop.store.config import STORE_DATA_DIR
 
 from ..index import Index
 from .catalog import Catalog, Product
-from .filters import apply_hard, apply_soft, request_filters
+from .filters import apply_hard, apply_profile, blockers, request_filters
 from .ranking import rank
-from .reasons import list_message, reason
-from .request import clean_state, merge, parse
+from .reasons import list_message, nothing_fits, offers, reason
+from .request import clean_state, conversion, merge, parse, set_aside
 
 
 # Below this cosine (e5) between a fresh request and the closest product, the store does not carry what was asked
@@ -36,8 +38,10 @@ class Recommender:
     """Product suggestions from the index's products (products.json); its view of the catalogue is rebuilt after
     every ingest. Never suggests a product that breaks a hard constraint or is out of stock."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, currencies: Currencies | None = None):
         self.index = index
+        # the currencies a budget may be said in, with the operator's rates (store.yml)
+        self.currencies = currencies or store_currencies(STORE_DATA_DIR / "store.yml")
         self._catalog: Catalog | None = None
         self._version = -1
 
@@ -65,9 +69,11 @@ class Recommender:
         message = message or ""
         lang = lang or document_language(message or "x")
         old = clean_state(state)
-        said = parse(message, cat)
+        if old.get("drop"):  # the shopper chose to set constraints aside (a button): nothing else changes
+            old, message, hints = set_aside(old, old.pop("drop"), cat), "", {}
+        said = parse(message, cat, self.currencies)
         last = [cat.products[i].price for i in old.get("last", []) if i in cat.products]
-        st, refined = merge(old, said, hints or {}, cat, [x for x in last if x is not None])
+        st, refined = merge(old, said, hints or {}, cat, [x for x in last if x is not None], self.currencies)
         profile = profile if isinstance(profile, dict) else {}
         # the product the shopper is looking at: given, named by SKU, or kept from the turn this one refines
         code = next((c.upper() for c in re.findall(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+", message)
@@ -84,13 +90,20 @@ class Recommender:
             st["product_id"] = anchor.id
         else:
             st.pop("product_id", None)
-        passing, empty_because = apply_hard((p for p in cat.products.values() if p is not anchor), checks)
-        pool, relaxed = apply_soft(passing, st, profile, cat)
-        chosen = rank(self.index, pool, st, profile, anchor, lang)[:max(1, limit)]
+        candidates = [p for p in cat.products.values() if p is not anchor]
+        passing, empty_because = apply_hard(candidates, checks)
+        blocked_by = blockers(candidates, checks) if empty_because else []
+        if blocked_by:  # name what emptied the list: the first of those whose removal alone brings products back
+            empty_because = blocked_by[0]
+        pool, relaxed = apply_profile(passing, st, profile)
+        unknown = said.get("unknown_currency")
+        if unknown:  # a budget we cannot read: ask for it, show nothing yet
+            empty_because, blocked_by, relaxed = None, [], []
+        chosen = [] if unknown else rank(self.index, pool, st, profile, anchor, lang)[:max(1, limit)]
         not_carried = None
         # only a request made of nothing but free words: a category, brand, need, size or budget we understood means
         # we sell that kind of thing
-        if anchor is None and not refined and said.get("use") and set(said) <= {"use", "has_use"}:
+        if anchor is None and not refined and not unknown and said.get("use") and set(said) <= {"use", "has_use"}:
             thing = asked_for(said["use"])
             closest = max((h.score for h in self.index.dense(thing, 3, products=list(cat.products))), default=0)
             if closest < NOT_CARRIED_BELOW.get(lang, NOT_CARRIED_BELOW["en"]):
@@ -102,8 +115,13 @@ class Recommender:
             "state": st,
             "relaxed": relaxed,
             "empty_because": empty_because,
-            "message": list_message(empty_because, relaxed, st, lang, cat.currency),
+            "blocked_by": blocked_by,
+            "offers": offers(blocked_by, st, lang),
+            "message": nothing_fits(blocked_by, st, lang, cat.currency) if blocked_by
+            else list_message(empty_because, relaxed, st, lang, cat.currency),
             "not_carried": not_carried,
+            "converted": None if unknown else conversion(said, self.currencies, lang),
+            "unknown_currency": unknown and {**unknown, "listed": self.currencies.listed},
             "anchor": None if anchor is None else {
                 "id": anchor.id, "name": anchor.name(lang), "size": st.get("size"), "color": st.get("color"),
                 "in_stock": anchor.variant(st.get("color"), st.get("size"), st.get("exclude_colors", [])) is not None},

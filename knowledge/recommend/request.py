@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from shop.currency import Currencies
+from shop.money import format_price
 from shop.numerals import CN_NUMERAL, cn_number
 
 from ..text import tokenize
@@ -13,7 +15,8 @@ from .vocabulary import (AUDIENCE, BUDGET, CHEAPER, COLOR_CHAR, COLOR_WORDS, FIL
 
 STATE_KEYS = {"lang": str, "mode": str, "product_id": str, "query": str, "category": str, "brand": str, "color": str,
               "size": str, "audience": str, "max_price": float, "min_price": float, "below": float, "persons": float,
-              "exclude_colors": list, "needs": list, "exclude_ids": list, "shown": list, "last": list}
+              "exclude_colors": list, "needs": list, "exclude_ids": list, "shown": list, "last": list,
+              "set_aside": list, "drop": list}
 
 
 def _arabic(numeral: str) -> str:
@@ -29,14 +32,47 @@ def find_word(word: str, text: str) -> re.Match | None:
     return re.search(rf"(?<![A-Za-z0-9]){re.escape(word)}(?:e?s)?(?![A-Za-z0-9])", text, re.I)
 
 
-def parse(message: str, cat: Catalog) -> dict:
+def read_money(text: str, money: Currencies) -> tuple[str, dict]:
+    """Amounts said in a currency become amounts in the store's, in the form the budget patterns read ("500元" ->
+    "69.00 dollars", "€80" -> "$84.00"); one the store does not convert is blanked, never guessed. Also returns
+    what was converted (`converted`) and what could not be (`unknown_currency`)."""
+    out: dict = {}
+    for m in reversed(money.find(text)):
+        if m.code is None:
+            out["unknown_currency"] = {"said": m.said, "named": m.named}
+            value = " " * (m.end - m.start)
+        else:
+            amount = money.convert(m.amount, m.code)
+            value = f"${amount:.2f}" if m.symbol else f"{amount:.2f}" + (" dollars" if m.last else "")
+            out.setdefault("amount", amount)  # the last one said: a budget when no phrase says otherwise
+            if m.code != money.store:
+                seen = out.setdefault("converted", {"said": m.said, "currency": m.code, "amounts": [], "values": []})
+                if seen["said"] == m.said:
+                    seen["amounts"].insert(0, m.amount)
+                    seen["values"].insert(0, amount)
+        text = text[:m.start] + value + text[m.end:]
+    return text, out
+
+
+def conversion(said: dict, money: Currencies, lang: str) -> dict | None:
+    """What the reply says it converted ("500元 ≈ $69"), when this message's budget was in another currency."""
+    seen = said.get("converted")
+    if not seen or "max_price" not in said and "min_price" not in said:
+        return None
+    shown = "–".join(format_price(v, money.store, lang) for v in seen["values"])
+    return {"said": seen["said"], "currency": seen["currency"], "amounts": seen["amounts"],
+            "converted": seen["values"], "store_currency": money.store, "text": shown,
+            "rates_set_on": money.rates_set_on}
+
+
+def parse(message: str, cat: Catalog, money: Currencies | None = None) -> dict:
     """What one message asks for; absent keys were not said. `use` is the free text left for semantic search."""
     text = message.replace("，", ", ").replace("＄", "$")
+    text, out = read_money(text, money or Currencies(store=cat.currency))
     text = re.sub(rf"({CN_NUMERAL})(?=\s*(?:块|元|美元|刀|美金|以内|以下|之内|左右|以上))",
                   lambda m: _arabic(m.group(1)), text)
     text = re.sub(rf"(预算|不超过|不到|低于|少于|最多|最高)(\s*(?:是|在|为|大概|大约)?\s*)({CN_NUMERAL})",
                   lambda m: m.group(1) + m.group(2) + _arabic(m.group(3)), text)
-    out: dict = {}
     spans: list[tuple[int, int]] = []
 
     def blank(t: str) -> str:  # later stages must not re-read what an earlier one took ("$100 tops")
@@ -52,6 +88,9 @@ def parse(message: str, cat: Catalog) -> dict:
                 out["max_price" if kind == "max" else "min_price"] = nums[0]
             spans.append(m.span())
             break
+    amount = out.pop("amount", None)
+    if amount is not None and "max_price" not in out and "min_price" not in out:  # "500元的背包", "500 RMB"
+        out["max_price"] = amount
     # colours: wanted, or excluded by a negation right before ("not black", "不要黑色的", "not black or grey")
     en = "|".join(map(re.escape, sorted({c for c in cat.colors if c.isascii()}
                                         | {w for w in COLOR_WORDS if w.isascii()}, key=len, reverse=True)))
@@ -105,7 +144,7 @@ def parse(message: str, cat: Catalog) -> dict:
             spans.append(m.span())
     out["use"] = " ".join(blank(text).split()).strip(" ,.!?;:，。！？")
     categories = {w.lower() for w, _, _ in cat.category_words}
-    out["has_use"] = any(t not in FILLER and t not in categories and not t.isdigit() and len(t) > 1
+    out["has_use"] = any(t not in FILLER and t not in categories and not re.fullmatch(r"[\d.,]+", t) and len(t) > 1
                          for t in tokenize(out["use"]))
     return out
 
@@ -138,7 +177,39 @@ def canonical_color(value, cat: Catalog) -> str | None:
     return value if value in cat.colors else None
 
 
-def merge(old: dict, said: dict, hints: dict, cat: Catalog, last_prices: list[float]) -> tuple[dict, bool]:
+# What setting a constraint aside removes from the state (filters.py names the constraints).
+DROPS = {"color": "color", "exclude_color": "exclude_colors", "size": "size", "brand": "brand",
+         "audience": "audience", "max_price": "max_price", "min_price": "min_price", "cheaper": "below",
+         "persons": "persons"}
+
+
+def set_aside(st: dict, names: list[str], cat: Catalog) -> dict:
+    """The state without the constraints the shopper chose to drop ("need:waterproof", "size", "adults", ...);
+    names it does not know are ignored."""
+    st = dict(st)
+    for name in names:
+        if name.startswith("need:") and name[5:] in cat.bool_attrs:
+            st["needs"] = [n for n in st.get("needs", []) if n != name[5:]]
+        elif name == "adults":  # the default "not a kids' product"
+            st["set_aside"] = sorted(set(st.get("set_aside", [])) | {"adults"})
+        elif name in DROPS:
+            st.pop(DROPS[name], None)
+    return st
+
+
+def hinted_price(hint, money: Currencies | None) -> float | None:
+    """The NLU's price entity as a budget in the store's currency ("500元" converted; a currency the store does not
+    convert gives none)."""
+    text = str(hint or "")
+    mentions = money.find(text) if money else []
+    if mentions:
+        return None if mentions[-1].code is None else money.convert(mentions[-1].amount, mentions[-1].code)
+    price = re.search(r"\d[\d,]*(?:\.\d+)?", text)
+    return float(price.group(0).replace(",", "")) if price else None
+
+
+def merge(old: dict, said: dict, hints: dict, cat: Catalog, last_prices: list[float],
+          money: Currencies | None = None) -> tuple[dict, bool]:
     """The request after this message, and whether it refines the last one (else it starts fresh)."""
     new_category = canonical_category(hints.get("category"), cat) or said.get("category")
     refine = bool(old) and new_category in (None, old.get("category")) and (
@@ -170,9 +241,9 @@ def merge(old: dict, said: dict, hints: dict, cat: Catalog, last_prices: list[fl
     brand = next((b for b in cat.brands if b.lower() == str(hints.get("brand") or "").strip().lower()), None)
     if brand:
         st["brand"] = brand
-    price = re.search(r"\d[\d,]*(?:\.\d+)?", str(hints.get("price") or ""))
-    if price and "max_price" not in said and "min_price" not in said:
-        st["max_price"] = float(price.group(0).replace(",", ""))
+    price = hinted_price(hints.get("price"), money)
+    if price is not None and not {"max_price", "min_price", "unknown_currency"} & set(said):
+        st["max_price"] = price
     if st.get("color") in excluded:
         st.pop("color")
     st["exclude_colors"] = sorted(excluded)

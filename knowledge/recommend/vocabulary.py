@@ -73,7 +73,7 @@ SIZE_PATTERNS = [
     (r"\bin (small|medium|large|extra large|x-large)\b", False, False),
     (r"(小号|中号|大号|加大号|加大|特大号|均码|one size)", False, False)]
 
-NOT_A_PRICE = (r"(?!\s*(?:kg|g\b|grams?|lbs?|oz|l\b|lit|mm|cm|m\b|lumens?|people|persons?|°|degrees?|c\b|%"
+NOT_A_PRICE = (r"(?!\s*(?:kg|g\b|grams?|lbs?|pounds?|oz|l\b|lit|mm|cm|m\b|lumens?|people|persons?|°|degrees?|c\b|%"
                r"|度|公斤|克|升|毫米|人|流明))")
 NUM = r"(\d[\d,]*(?:\.\d+)?)"
 CUR = r"\s*(?:dollars?|usd|bucks|块钱|块|元|美元|美金|刀)"
@@ -81,7 +81,7 @@ BUDGET = [  # (pattern, kind); the first match wins
     (rf"(?:between|from)\s*\$?\s*{NUM}{CUR}?\s*(?:and|to|-|–)\s*\$?\s*{NUM}{CUR}?", "range"),
     (rf"\$\s*{NUM}\s*(?:-|–|to)\s*\$?\s*{NUM}", "range"),
     (rf"{NUM}\s*(?:-|–|to)\s*{NUM}{CUR}", "range"),
-    (rf"{NUM}{CUR}?\s*(?:到|至|-|~|～)\s*{NUM}\s*(?:(?:块钱|块|元|美元|美金|刀)\s*(?:之间)?|之间)", "range"),
+    (rf"{NUM}{CUR}?\s*(?:到|至|-|~|～)\s*{NUM}\s*(?:(?:dollars?|块钱|块|元|美元|美金|刀)\s*(?:之间)?|之间)", "range"),
     (rf"(?:under|below|less than|cheaper than|up to|max(?:imum)?|at most|no more than|within|not over|"
      rf"budget(?: of| is)?|around|about|<=?)\s*\$?\s*{NUM}{NOT_A_PRICE}(?:{CUR})?", "max"),
     (rf"\$?\s*{NUM}{CUR}?\s*(?:or less|or under|max\b|tops\b|以内|以下|之内|内|左右)", "max"),

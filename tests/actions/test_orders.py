@@ -3,6 +3,8 @@
 import asyncio
 
 import pytest
+
+from shop.dates import format_date
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_forms import MAX_VERIFY_FAILURES, TASK_SLOTS
@@ -120,11 +122,11 @@ def test_shipped_order_shows_carrier_tracking_and_eta(fresh_store):
     [message], _ = run(ActionShowOrder(), for_order(SHIPPED))
     seed = ORDERS[SHIPPED]
     assert (message["carrier"], message["tracking_number"]) == (seed["carrier"], seed["tracking_number"])
-    assert message["eta"] == fresh_store.find_order(SHIPPED, seed["email"]).eta.isoformat()
+    assert message["eta"] == format_date(fresh_store.find_order(SHIPPED, seed["email"]).eta, "en")
     assert message["delivered_on"] == "-"
     assert message["custom"]["tracking_number"] == seed["tracking_number"]
     [message], _ = run(ActionShowOrder(), for_order(DELIVERED))
-    assert message["eta"] == "-" and message["delivered_on"] == message["custom"]["delivered_at"]
+    assert message["eta"] == "-" and message["delivered_on"] == format_date(message["custom"]["delivered_at"], "en")
 
 
 def test_order_card_in_chinese_uses_chinese_labels_and_names(fresh_store):

@@ -1,15 +1,19 @@
 """Product suggestions (actions/products.py) when the knowledge service is down: the store's own filtered query,
 with names, prices, stock and links read from a fresh demo store; plus the action's pure helpers."""
 
+import asyncio
 import json
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions import config
 from actions.products import (
     ActionRecommendProducts,
     card_item,
+    offer_buttons,
     fallback_reason,
     mentioned_product,
     message_hints,
@@ -101,12 +105,13 @@ def test_nothing_matching_says_so_without_cards(fresh_store, knowledge_down):
 
 
 def test_fallback_in_chinese_uses_chinese_names_and_reasons(fresh_store, knowledge_down):
-    [message], _ = recommend("推荐帐篷", lang="zh", product_category="tents", price="400块")
+    [message], _ = recommend("推荐帐篷", lang="zh", product_category="tents", price="2000块")  # ≈ $276 at 0.138
     items = message["custom"]["items"]
     by_id = {p["id"]: p for p in CATALOG}
-    assert items and all(i["name"] == by_id[i["id"]]["name_zh"] for i in items)
+    assert items and all(i["name"] == by_id[i["id"]]["name_zh"] and i["price"] <= 276 for i in items)
     first = by_id[items[0]["id"]]
-    assert items[0]["reason"] == f"{first['brand']}，评分 {first['rating']:.1f}★，在 $400.00 预算内。"
+    assert items[0]["reason"] == f"{first['brand']}，评分 {first['rating']:.1f}★，在 276.00 美元预算内。"
+    assert items[0]["price_text"] == f"{first['price']:,.2f} 美元"
 
 
 def test_knowledge_down_leaves_the_saved_profile_alone(fresh_store, knowledge_down):
@@ -127,8 +132,8 @@ def test_cards_carry_a_promotion_except_on_final_sale_items(fresh_store):
 
 @pytest.mark.parametrize(
     "text, cents",
-    [("$100", 10000), ("under 80 dollars", 8000), ("100块", 10000), ("1,299.50", 129950), ("cheap", None),
-     (None, None)],
+    [("$100", 10000), ("under 80 dollars", 8000), ("100块", 1380), ("€80", 8400), ("1,299.50", 129950),
+     ("cheap", None), ("5000 yen", None), (None, None)],
 )
 def test_budgets_are_read_in_cents(text, cents):
     assert parse_budget_cents(text) == cents
@@ -157,7 +162,7 @@ def test_fallback_reason_states_only_the_products_facts_and_the_filters(fresh_st
     query = ProductQuery(color="navy", size="L", max_price_cents=15000)
     assert fallback_reason(jacket, query, "en") == (
         "Tidepool, rated 4.7★, in navy, size L in stock, within your $150.00 budget.")
-    assert fallback_reason(jacket, query, "zh") == "Tidepool，评分 4.7★，有navy，尺码 L 有货，在 $150.00 预算内。"
+    assert fallback_reason(jacket, query, "zh") == "Tidepool，评分 4.7★，有navy，尺码 L 有货，在 150.00 美元预算内。"
 
 
 @pytest.mark.parametrize(
@@ -172,6 +177,9 @@ def test_fallback_reason_states_only_the_products_facts_and_the_filters(fresh_st
         ({"anchor": {"name": "Harbor Shell", "in_stock": True}}, "similar",
          {"response": "utter_recommendations_similar", "name": "Harbor Shell"}),
         ({"message": "Nothing in red; here it is in blue."}, "search", {"text": "Nothing in red; here it is in blue."}),
+        ({"converted": {"said": "500元", "text": "$69", "rates_set_on": "2026-11-30"}}, "search",
+         {"response": "utter_recommendations_converted", "original": "500元", "converted": "$69",
+          "rates_date": "2026-11-30"}),
         ({}, "search", {"response": "utter_recommendations"}),
     ],
 )
@@ -179,3 +187,94 @@ def test_intro_line_says_what_happened_to_the_request(result, mode, expected):
     assert ActionRecommendProducts.intro(result, mode, "en") == expected
     if "response" in expected:
         assert expected["response"] in RESPONSES
+
+
+# --- money in the shopper's terms, honest refinement (the knowledge service's reply stubbed) -------------------
+
+
+@pytest.fixture
+def knowledge_says(monkeypatch):
+    """The knowledge service's /recommend reply, and the requests the action sent it."""
+    sent: list = []
+
+    def stub(result):
+        async def recommend(self, request):
+            sent.append(request)
+            return result
+        monkeypatch.setattr("actions.products.KnowledgeClient.recommend", recommend)
+        return sent
+    return stub
+
+
+def run_with_entities(text, entities, slots):
+    dispatcher = CollectingDispatcher()
+    tracker = Tracker("conv-money", {"language": "en", **slots}, {"text": text, "entities": entities}, [], False,
+                      None, {}, "action_listen")
+    events = asyncio.run(ActionRecommendProducts().run(dispatcher, tracker, {}))
+    assert all(m["response"] in RESPONSES for m in dispatcher.messages if m.get("response"))
+    return dispatcher.messages, events
+
+
+EMPTY = {"items": [], "state": {"category": "jackets", "size": "M", "needs": ["waterproof"], "below": 129.0},
+         "empty_because": "size", "message": "Nothing waterproof in size M cheaper than $129 matches.",
+         "offers": [{"drop": "size", "title": "Any size"}, {"drop": "need:waterproof",
+                                                            "title": "Include non-waterproof ones"}]}
+
+
+def test_cards_carry_the_price_in_the_shoppers_language(fresh_store):
+    tent = fresh_store.product("TP-TNT-002")
+    assert card_item(tent, "why", "en")["price_text"] == "$349.00"
+    assert card_item(tent, "why", "zh")["price_text"] == "349.00 美元"
+
+
+def test_an_empty_list_names_the_constraint_and_offers_to_drop_each(fresh_store, knowledge_says):
+    knowledge_says(EMPTY)
+    [message], events = run_with_entities("anything cheaper?", [], {"shopping_request": {"category": "jackets"}})
+    assert message["response"] == "utter_recommendations_nothing_fits"
+    assert message["reason"] == EMPTY["message"]
+    assert message["buttons"] == [
+        {"title": "Any size", "payload": '/product_recommendation{"drop_constraint": "size"}'},
+        {"title": "Include non-waterproof ones",
+         "payload": '/product_recommendation{"drop_constraint": "need:waterproof"}'}]
+    assert events == [SlotSet("shopping_request", EMPTY["state"])]  # every constraint kept for the next turn
+
+
+def test_a_drop_button_re_runs_the_request_without_that_constraint(fresh_store, knowledge_says):
+    sent = knowledge_says({"items": [], "state": {}, "message": None})
+    state = EMPTY["state"]
+    run_with_entities('/product_recommendation{"drop_constraint": "need:waterproof"}',
+                      [{"entity": "drop_constraint", "value": "need:waterproof"}], {"shopping_request": state})
+    assert sent[0]["state"] == {**state, "drop": ["need:waterproof"]} and sent[0]["hints"] == {}
+    assert sent[0]["mode"] == "search" and "product_id" not in sent[0]
+
+
+def test_a_malformed_drop_is_ignored(fresh_store, knowledge_says):
+    sent = knowledge_says({"items": [], "state": {}, "message": None})
+    run_with_entities("x", [{"entity": "drop_constraint", "value": "size; DROP TABLE"}],
+                      {"shopping_request": EMPTY["state"]})
+    assert "drop" not in sent[0]["state"]
+    assert offer_buttons([{"drop": "<script>", "title": "x"}, "junk", {"drop": "size"}]) == []
+
+
+def test_an_unknown_currency_gets_a_question_not_a_guess(fresh_store, knowledge_says):
+    knowledge_says({"items": [], "state": {"category": "jackets"}, "message": None,
+                    "unknown_currency": {"said": "5000 yen", "named": "JPY", "listed": ["USD", "CNY", "EUR", "GBP"]}})
+    [message], events = run_with_entities("a jacket under 5000 yen", [], {})
+    assert message["response"] == "utter_budget_currency_unknown"
+    assert (message["said"], message["currencies"]) == ("5000 yen", "USD, CNY, EUR, GBP")
+    assert "custom" not in message or not message["custom"]
+
+
+def test_a_converted_budget_is_stated_even_when_nothing_fits(fresh_store, knowledge_says):
+    knowledge_says({**EMPTY, "converted": {"said": "500元", "text": "$69", "rates_set_on": "2026-11-30"}})
+    messages, _ = run_with_entities("500元以内的防水外套", [], {})
+    assert [m["response"] for m in messages] == ["utter_budget_converted", "utter_recommendations_nothing_fits"]
+    assert (messages[0]["original"], messages[0]["converted"]) == ("500元", "$69")
+
+
+def test_a_converted_budget_is_stated_above_the_cards(fresh_store, knowledge_says):
+    knowledge_says({"items": [{"id": "TP-BPK-011", "reason": "r"}], "state": {"max_price": 69.0},
+                    "converted": {"said": "500元", "text": "69 美元", "rates_set_on": "2026-11-30"}})
+    [message], _ = run_with_entities("推荐一个背包，500元以内", [], {"language": "zh"})
+    assert message["response"] == "utter_recommendations_converted" and message["converted"] == "69 美元"
+    assert message["custom"]["items"][0]["price_text"].endswith(" 美元")

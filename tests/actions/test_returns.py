@@ -5,6 +5,8 @@ import sqlite3
 from datetime import date, timedelta
 
 import pytest
+
+from shop.dates import format_date
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -152,7 +154,7 @@ def test_a_passed_window_is_explained_with_its_dates(fresh_store):
     [message], _ = run(ActionCreateReturn(), for_order(WINDOW_PASSED, return_reason="too warm"))
     assert message["response"] == "utter_return_window_passed"
     delivered = date.today() - timedelta(ORDERS[WINDOW_PASSED]["delivered_days_ago"])
-    assert (message["delivered_on"], message["window_days"]) == (delivered.isoformat(), RETURNS["window_days"])
+    assert (message["delivered_on"], message["window_days"]) == (format_date(delivered, "en"), RETURNS["window_days"])
     assert db_rows(fresh_store, "SELECT count(*) FROM returns WHERE order_id = ?", WINDOW_PASSED) == [(0,)]
 
 

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+import requests
 
 from tests.conftest import demo_orders
 from scripts.stack import STORE_DIR
@@ -54,13 +55,50 @@ def test_follow_ups_refine_the_last_request(stack, sender):
         assert colours - {"black"}, item
 
 
-def test_a_chinese_request_gets_chinese_cards(stack, sender):
-    reply = stack.say(sender, "推荐一个200元以内的背包")
+def test_a_chinese_request_gets_chinese_cards_and_its_yuan_budget_converted(stack, sender):
+    reply = stack.say(sender, "推荐一个1000元以内的背包")  # 1000 × 0.138 (store.yml) = $138, not $1000
     items = suggestions(reply)
-    assert CJK.search(reply.text), reply.texts
+    assert "1000元约合 138 美元" in reply.text, reply.texts
     for item in items:
-        assert CATALOG[item["id"]]["category"] == "backpacks" and item["price"] <= 200, item
+        assert CATALOG[item["id"]]["category"] == "backpacks" and item["price"] <= 138, item
         assert CJK.search(item["name"]) and CJK.search(item["reason"]), item
+        assert item["price_text"] == f"{item['price']:,.2f} 美元", item
+
+
+def test_a_budget_in_a_currency_the_store_does_not_list_gets_a_question(stack, sender):
+    reply = stack.say(sender, "can you recommend a jacket under 5000 yen?")
+    assert reply.custom("products") is None, reply.texts
+    assert "5000 yen" in reply.text and "USD, CNY, EUR, GBP" in reply.text, reply.texts
+
+
+def test_nothing_is_dropped_silently_the_shopper_chooses(stack, sender):
+    first = suggestions(stack.say(sender, "Can you recommend a waterproof jacket in size M?"))
+    assert all(CATALOG[i["id"]]["attributes"].get("waterproof") for i in first), first
+    reply = stack.say(sender, "anything cheaper?")
+    assert reply.custom("products") is None and "Nothing waterproof" in reply.text, reply.texts
+    offers = {b["title"]: b["payload"] for b in reply.buttons}
+    assert offers.get("Include non-waterproof ones") == '/product_recommendation{"drop_constraint": "need:waterproof"}'
+    chosen = suggestions(stack.say(sender, offers["Include non-waterproof ones"]))
+    for item in chosen:  # the other constraints still hold
+        assert CATALOG[item["id"]]["category"] == "jackets" and in_stock(item["id"], size="M"), item
+        assert item["price"] < min(i["price"] for i in first), item
+
+
+def test_the_knowledge_service_names_the_constraint_without_rasa(stack):
+    """The same refinement straight through /recommend: checks the logic without the retrained model."""
+    def recommend(**body):
+        response = requests.post(f"{stack.knowledge_url}/recommend", json={"lang": "en", **body}, timeout=60)
+        assert response.ok, response.text
+        return response.json()
+
+    first = recommend(message="waterproof jacket in size M")
+    cheaper = recommend(message="anything cheaper?", state=first["state"])
+    assert cheaper["items"] == [] and cheaper["message"].startswith("Nothing waterproof")
+    assert "need:waterproof" in {o["drop"] for o in cheaper["offers"]}
+    dropped = recommend(message="/product_recommendation", state={**cheaper["state"], "drop": ["need:waterproof"]})
+    assert dropped["items"] and all(in_stock(i["id"], size="M") for i in dropped["items"])
+    yuan = recommend(message="推荐一个背包，500元以内", lang="zh")
+    assert yuan["converted"]["text"] == "69 美元" and all(i["price"] <= 69 for i in yuan["items"])
 
 
 @pytest.mark.parametrize("message, words, person", [("do you sell standing desks?", "don't carry standing desks",

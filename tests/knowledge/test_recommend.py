@@ -208,3 +208,65 @@ def test_follow_ups_and_named_categories_are_never_declined(demo):
     again = demo["recommender"].recommend("cheaper", state=first["state"])
     assert again["not_carried"] is None
     assert demo["recommender"].recommend("a jacket in purple velvet")["not_carried"] is None  # a category we sell
+
+
+# --- money in the shopper's terms, honest refinement ------------------------------------------------------------
+
+
+def test_a_budget_in_yuan_is_converted_and_said(demo):
+    res = demo["recommender"].recommend("推荐一个背包，1000元以内")  # 1000 × 0.138 = $138
+    assert res["state"]["max_price"] == 138.0 and res["items"]
+    assert all(demo["products"][i["id"]]["price"] <= 138 for i in res["items"])
+    assert res["converted"] == {"said": "1000元", "currency": "CNY", "amounts": [1000.0], "converted": [138.0],
+                                "store_currency": "USD", "text": "138 美元", "rates_set_on": "2026-11-30"}
+    assert "138 美元" in res["items"][0]["reason"]
+    assert demo["recommender"].recommend("a backpack under $138")["converted"] is None  # nothing to convert
+
+
+def test_an_unknown_currency_is_never_guessed(demo):
+    res = demo["recommender"].recommend("a jacket under 5000 yen")
+    assert res["items"] == [] and "max_price" not in res["state"] and res["state"]["category"] == "jackets"
+    assert res["unknown_currency"] == {"said": "5000 yen", "named": "JPY", "listed": ["USD", "CNY", "EUR", "GBP"]}
+    again = demo["recommender"].recommend("500 RMB", state=res["state"])  # the answer refines the same request
+    assert again["state"]["category"] == "jackets" and again["state"]["max_price"] == 69.0
+    hinted = demo["recommender"].recommend("a jacket", hints={"price": "5000 yen"})
+    assert "max_price" not in hinted["state"]  # the NLU's price entity is read the same way
+
+
+def test_follow_ups_keep_stated_needs_and_name_what_empties_the_list(demo):
+    rec = demo["recommender"]
+    first = rec.recommend("waterproof jacket in size M")
+    assert first["items"] and all(demo["products"][i["id"]]["attributes"]["waterproof"] for i in first["items"])
+    cheaper = rec.recommend("anything cheaper?", state=first["state"])
+    # no waterproof adult jacket in M costs less than what was shown: nothing is dropped silently
+    assert cheaper["items"] == [] and cheaper["relaxed"] == []
+    assert "need:waterproof" in cheaper["blocked_by"] and "cheaper" in cheaper["blocked_by"]
+    assert cheaper["message"].startswith("Nothing waterproof") and "cheaper than $" in cheaper["message"]
+    offered = {o["drop"]: o["title"] for o in cheaper["offers"]}
+    assert offered["need:waterproof"] == "Include non-waterproof ones" and offered["cheaper"] == "Any price"
+    state = json.loads(json.dumps(cheaper["state"]))
+    assert state["needs"] and state["below"]  # every constraint travels on
+    dropped = rec.recommend("/product_recommendation", state={**state, "drop": ["need:waterproof"]})
+    assert dropped["items"] and "waterproof" not in dropped["state"]["needs"]
+    for item in dropped["items"]:
+        p = demo["products"][item["id"]]
+        assert p["category"] == "jackets" and p["price"] < state["below"] and available(p, size="M")
+
+
+def test_a_chinese_empty_list_names_the_constraint_in_chinese(demo):
+    rec = demo["recommender"]
+    first = rec.recommend("防水外套，M码")
+    cheaper = rec.recommend("便宜点", state=first["state"])
+    assert cheaper["items"] == [] and "防水" in cheaper["message"] and "便宜" in cheaper["message"]
+    assert {"drop": "need:waterproof", "title": "也看非防水款"} in cheaper["offers"]
+
+
+def test_an_empty_list_with_one_way_out_offers_only_that(demo):
+    res = demo["recommender"].recommend("kids jacket in XXL under $20")
+    assert res["blocked_by"] == [] and res["offers"] == []  # no single constraint would help: say why, offer nothing
+
+
+def test_unknown_drops_are_ignored(demo):
+    first = demo["recommender"].recommend("a jacket in size M")
+    again = demo["recommender"].recommend("x", state={**first["state"], "drop": ["need:flying", "category"]})
+    assert again["state"]["size"] == "M" and again["state"]["category"] == "jackets"
