@@ -7,6 +7,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.attachments import remember_case
 from actions.handoff import hand_off, record_ticket
 from actions.order_forms import language
 from shop.sentiment import strongly_negative
@@ -27,6 +28,8 @@ class ActionRecordComplaint(Action):
             json_message={"type": "ticket", "ticket_id": ticket_id, "kind": "complaint"},
             ticket_id=ticket_id,
         )
+        # Photos of this complaint (issue 14): earlier ones are attached now, later ones by action_share_photo.
+        events = remember_case("complaint", ticket_id, tracker.sender_id)
         if strongly_negative(tracker.latest_message.get("text") or "", language(tracker)):
-            return hand_off("angry_complaint")
-        return []
+            return events + hand_off("angry_complaint")
+        return events

@@ -1,8 +1,10 @@
-"""What WhatsApp Cloud API and Messenger share, being both Meta webhooks on the Graph API: the subscription
-handshake, the `X-Hub-Signature-256` check, Graph error answers and the client that posts to the Graph API, what we
-remember about each shopper (when they last wrote, in which language), and the pieces of rendering both use.
+"""What WhatsApp Cloud API and Messenger share, being both Meta webhooks on the Graph API: the shape of a webhook
+body, the subscription handshake, the `X-Hub-Signature-256` check, Graph error answers and the client that posts to
+the Graph API, what we remember about each shopper (when they last wrote, in which language), and the pieces of
+rendering both use (choices, custom payloads).
 
 No rasa (only the standard library, aiohttp and connectors.platform), so it is importable and tested from either venv.
+The channels built on it are in connectors/meta.py.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ RATE_LIMIT_CODES = {4, 17, 32, 613, 80007, 130429, 131056}
 TEMPORARY_CODES = {1, 2, 131000}  # unknown / service temporarily unavailable: worth another try
 EXPIRED_TOKEN_CODE = 190
 
+
+# --- reading webhooks -----------------------------------------------------------------------------------------------
 
 class MalformedWebhook(ValueError):
     """A body that is not a Meta webhook we can read."""

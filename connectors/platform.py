@@ -78,6 +78,8 @@ class Deduper:
         return True
 
 
+# --- what we remember per user ---------------------------------------------------------------------------------
+
 Value = TypeVar("Value")
 
 

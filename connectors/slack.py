@@ -9,7 +9,8 @@ Outbound: chat.postMessage with the bot token through slack_sdk's AsyncWebClient
 on 429 (Retry-After) and 5xx by connectors.platform.send_with_retry.
 
 Settings (environment): SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (the channel is off without them), SLACK_API_URL
-(default https://slack.com/api/). Rendering and parsing live in connectors/slack_format.py.
+(default https://slack.com/api/). Rendering and parsing live in connectors/slack_format.py, what every channel's
+webhook does alike (settings, off until configured, routes) in connectors/channel_base.py.
 """
 
 from __future__ import annotations

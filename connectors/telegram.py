@@ -7,7 +7,8 @@ Outbound: our replies become sendMessage / sendPhoto calls, made with aiogram's 
 retried with backoff on 429 and 5xx (connectors.platform.send_with_retry).
 
 Settings (environment): TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN (the channel is off without them),
-TELEGRAM_API_URL (default https://api.telegram.org). Rendering and parsing live in connectors/telegram_format.py.
+TELEGRAM_API_URL (default https://api.telegram.org). Rendering and parsing live in connectors/telegram_format.py,
+what every channel's webhook does alike (settings, off until configured, routes) in connectors/channel_base.py.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 WeChat waits 5 seconds for the answer to a push (then retries it, three times in all), and a Rasa turn can take
 longer, so the push is answered at once with "success" and every bot reply goes out afterwards through the
 customer-service message API with a cached access token. Plain pushes and AES "safe mode" pushes are both accepted
-(WeChat's "compatible mode"). The formats, signatures and crypto are in connectors/wechat_format.py.
+(WeChat's "compatible mode"). The formats, signatures and crypto are in connectors/wechat_format.py, what every
+channel's webhook does alike (settings, off until configured, routes) in connectors/channel_base.py.
 """
 
 from __future__ import annotations

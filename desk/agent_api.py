@@ -15,6 +15,7 @@ from desk.db import drafts, notes
 from desk.db import handoffs as handoff_table
 from desk.security import AGENT, client_address, csrf_token, json_error
 from desk.state import DESK, Desk
+from shop.store import store
 
 MAX_REPLY = 4000
 ADDRESS_FACTOR = 6  # sign-in failures allowed per client address, as a multiple of those per e-mail
@@ -152,6 +153,24 @@ async def conversation(request: web.Request) -> web.Response:
     panel = await asyncio.to_thread(store_view.side_panel, conversation_id, tracker.get("slots") or {})
     return web.json_response({"handoff": labelled(d, handoff), "transcript": transcript.build(tracker, internal),
                               **panel}, dumps=lambda o: json.dumps(o, ensure_ascii=False, default=str))
+
+
+# Photos shoppers shared (issue 14): only a signed-in agent (the guard in security.py), only a photo of a
+# conversation that was handed to the desk, and never cached by the browser beyond the agent's session.
+@routes.get("/api/attachments/{attachment_id}")
+async def attachment(request: web.Request) -> web.Response:
+    d = desk(request)
+    attachment_id = request.match_info["attachment_id"]
+    photo = await asyncio.to_thread(store().attachment, attachment_id)
+    if photo is None or handoffs.latest_for(d.engine, photo.conversation_id) is None:
+        return json_error(404, "no such photo")
+    found = await asyncio.to_thread(store().read_attachment, photo.id)
+    if found is None:
+        return json_error(404, "no such photo")
+    content_type, data = found
+    return web.Response(body=data, content_type=content_type,
+                        headers={"Cache-Control": "private, no-store", "Content-Disposition": "inline",
+                                 "X-Content-Type-Options": "nosniff"})
 
 
 @routes.post("/api/handoffs/{handoff_id}/claim")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shop.store.backend import ATTACHMENT_ID
+
 HANDOFF_PAYLOADS = {"handoff_waiting", "agent_joined", "handoff_ended", "handoff_unavailable"}
 # Replies that mean the bot could not help with what was asked.
 FAILED_UTTERANCES = {"utter_knowledge_unavailable", "utter_default"}
@@ -27,9 +29,22 @@ def _user_text(event: dict) -> str:
     return text
 
 
+# Photos (issue 14): the web chat sends /share_photo{"attachment_id": ...}; the desk shows the photo through
+# GET /api/attachments/{id} (agent_api.py) in place of the payload.
+def _shared_photo(event: dict) -> str | None:
+    for found in (event.get("parse_data") or {}).get("entities") or []:
+        if isinstance(found, dict) and found.get("entity") == "attachment_id":
+            value = str(found.get("value") or "")
+            return value if ATTACHMENT_ID.fullmatch(value) else None
+    return None
+
+
 def entry(event: dict) -> dict | None:
     kind, at = event.get("event"), event.get("timestamp") or 0.0
     if kind == "user":
+        photo = _shared_photo(event)
+        if photo:
+            return {"kind": "user", "text": "[photo]", "at": at, "attachment_id": photo}
         return {"kind": "user", "text": _user_text(event), "at": at}
     if kind == "pause":
         return {"kind": "system", "text": "Bot paused", "at": at}

@@ -1,5 +1,6 @@
-"""`make report-handoff` (python -m scripts.report_handoff): the agent desk's figures (the admin view's) as a report with a chart: handoffs by reason
-and their rate, waiting, first-response and handle times, satisfaction, and the reply assistant's drafts.
+"""`make report-handoff` (python -m scripts.report_handoff): the agent desk's figures (the admin view's) as a report
+with a chart: handoffs by reason and their rate, waiting, first-response and handle times, satisfaction, and the
+reply assistant's drafts.
 
 Reads the desk's database (DESK_DATABASE_URL, default data/desk.db). Writes reports/handoff.md and handoff.png.
 """

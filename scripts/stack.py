@@ -156,6 +156,7 @@ def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
         TRACKER_DB=str(tmp / "tracker.db"),
         STORE_DB=str(tmp / "store.db"),
         COPY_EVENTS_DB=str(tmp / "copy_events.db"),
+        CONVERSATION_RATINGS_DB=str(tmp / "conversation_ratings.db"),
         STORE_DATA_DIR=str(STORE_DIR),
         EVENTS_DB=str(tmp / "events.db"),
         EVENTS_DATABASE_URL=f"sqlite:///{tmp / 'events.db'}",

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 from aiohttp import web
 
-from connectors.webchat import config
+from connectors.webchat import attachments, config, demo, ratings
 from shop.experiments import events as copy_events
 from shop.identifiers import CONVERSATION_ID
 
@@ -26,6 +27,11 @@ EVENT_FIELDS = {"conversation_id", "variant", "kind", "item_id", "element"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 SETTINGS = web.AppKey("settings", dict)
+CATALOG = web.AppKey("catalog", dict)  # the demo store's products, id -> record (connectors/webchat/demo.py)
+WIDGET_JS = STATIC_DIR / "widget.js"
+WIDGET_MAX_AGE_S = 86400  # the embed snippet is pasted once; a day of caching keeps store pages fast
+# A frame-ancestors source: 'self' or a scheme://host[:port] origin (host may start with "*.").
+FRAME_SOURCE = re.compile(r"'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?")
 
 
 def public_rasa_url(rasa_url: str, request_host: str | None) -> str:
@@ -43,7 +49,16 @@ def public_rasa_url(rasa_url: str, request_host: str | None) -> str:
     return urlunsplit(parts).rstrip("/")
 
 
-def content_security_policy(socket_url: str) -> str:
+def frame_ancestors(sources: list[str]) -> str:
+    """The CSP frame-ancestors value: the chat server itself plus the store sites allowed to embed the chat page
+    (WEBCHAT_FRAME_ANCESTORS). A source that is not an origin is refused at start, not silently dropped."""
+    bad = [s for s in sources if not FRAME_SOURCE.fullmatch(s)]
+    if bad:
+        raise ValueError(f"WEBCHAT_FRAME_ANCESTORS: {bad[0]!r} is not an origin like https://shop.example")
+    return " ".join(dict.fromkeys(["'self'", *sources]))
+
+
+def content_security_policy(socket_url: str, ancestors: str = "'self'") -> str:
     """The page's CSP: only our own scripts and styles run, and the page may connect only to itself and Rasa.
 
     Defence in depth against injected markup: the page never renders bot text as HTML in the first place.
@@ -59,7 +74,7 @@ def content_security_policy(socket_url: str) -> str:
             f"connect-src 'self' {origin.scheme}://{origin.netloc} {ws_scheme}://{origin.netloc}",
             "base-uri 'none'",
             "form-action 'none'",
-            "frame-ancestors 'self'",
+            f"frame-ancestors {ancestors}",
         ]
     )
 
@@ -72,7 +87,7 @@ async def index(request: web.Request) -> web.StreamResponse:
         headers={
             "Content-Type": "text/html; charset=utf-8",
             "Cache-Control": "no-cache",
-            "Content-Security-Policy": content_security_policy(socket_url),
+            "Content-Security-Policy": content_security_policy(socket_url, request.app[SETTINGS]["frame_ancestors"]),
         },
     )
 
@@ -120,6 +135,38 @@ async def live_answer(request: web.Request) -> web.StreamResponse:
                 return response
     except aiohttp.ClientError:
         raise web.HTTPBadGateway(text="knowledge service unreachable") from None
+
+
+async def widget_js(request: web.Request) -> web.StreamResponse:
+    """The embeddable widget (one <script> tag on a store's pages), cacheable for a day."""
+    return web.FileResponse(WIDGET_JS, headers={"Content-Type": "text/javascript; charset=utf-8",
+                                                "Cache-Control": f"public, max-age={WIDGET_MAX_AGE_S}"})
+
+
+def _demo_html(html: str) -> web.Response:
+    return web.Response(text=html, content_type="text/html", charset="utf-8",
+                        headers={"Cache-Control": "no-cache", "Content-Security-Policy": demo.PAGE_CSP})
+
+
+async def demo_listing(request: web.Request) -> web.Response:
+    """/demo/: the demo store's product listing, with the widget (?lang=zh, ?hostile=1, ?a11y=1)."""
+    return _demo_html(demo.listing_page(request.app[CATALOG], demo.PageOptions.from_query(request.query)))
+
+
+async def demo_product(request: web.Request) -> web.Response:
+    """/demo/products/{id}: one product's page, which tells the widget its product id; 404 for unknown ids."""
+    product = request.app[CATALOG].get(request.match_info["product_id"])
+    if product is None:
+        return web.json_response({"error": "unknown product"}, status=404)
+    return _demo_html(demo.product_page(product, demo.PageOptions.from_query(request.query)))
+
+
+def _demo_asset(body: str, content_type: str):
+    async def asset(request: web.Request) -> web.Response:
+        return web.Response(text=body, content_type=content_type, charset="utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    return asset
 
 
 async def health(request: web.Request) -> web.Response:
@@ -189,10 +236,14 @@ def init(
     socketio_path: str = "/socket.io",
     knowledge_url: str | None = None,
     events_db: Path | None = None,
+    frame_ancestors_sources: list[str] | None = None,
+    catalog_path: Path | None = None,
 ) -> web.Application:
     """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005. With `knowledge_url`
     the page shows product and policy answers while they are generated. The store's names default to store.yml's.
-    `events_db` is the copy experiment's SQLite file (default COPY_EVENTS_DB, shared with the action server)."""
+    `events_db` is the copy experiment's SQLite file (default COPY_EVENTS_DB, shared with the action server).
+    `frame_ancestors_sources` are the store sites that may frame the chat page (default WEBCHAT_FRAME_ANCESTORS);
+    `catalog_path` is the demo store's catalogue (default catalog.jsonl in STORE_DATA_DIR)."""
     app = web.Application(middlewares=[security_headers])
     app[SETTINGS] = {
         "rasa_url": rasa_url.rstrip("/"),
@@ -201,7 +252,13 @@ def init(
         "socketio_path": socketio_path,
         "knowledge_url": (knowledge_url or "").rstrip("/"),
         "events_db": Path(events_db or config.COPY_EVENTS_DB),
+        "frame_ancestors": frame_ancestors(
+            config.FRAME_ANCESTORS if frame_ancestors_sources is None else frame_ancestors_sources),
     }
+    app[CATALOG] = demo.load_catalog(Path(catalog_path or config.STORE_DATA_DIR / "catalog.jsonl"))
+    # Photos a shopper attaches, and end-of-conversation ratings (issue 14); before the static route below.
+    attachments.add_routes(app)
+    ratings.add_routes(app)
     app.router.add_routes(
         [
             web.get("/", index),
@@ -209,6 +266,13 @@ def init(
             web.get("/health", health),
             web.get("/live/{conversation_id}", live_answer),
             web.post("/api/events", post_event),
+            # The embeddable widget and the demo store that shows it (issue 14).
+            web.get("/widget.js", widget_js),
+            web.get("/demo/", demo_listing),
+            web.get("/demo/products/{product_id}", demo_product),
+            web.get("/demo/store.css", _demo_asset(demo.STORE_CSS, "text/css")),
+            web.get("/demo/hostile.css", _demo_asset(demo.HOSTILE_CSS, "text/css")),
+            web.get("/demo/store.js", _demo_asset(demo.STORE_JS, "text/javascript")),
             # Before the static route, which would otherwise claim the whole /static prefix.
             web.get("/static/vendor/socket.io.min.js", socketio_client),
             web.static("/static", STATIC_DIR),

@@ -16,7 +16,7 @@ from connectors.webchat import config
 from shop import feedback
 
 RATINGS_DB = web.AppKey("ratings_db", Path)
-DEFAULT_DB = config.PROJECT_ROOT / "data" / "conversation_ratings.db"
+DEFAULT_DB = config.CONVERSATION_RATINGS_DB
 MAX_RATING_BYTES = 4096  # a 500-character comment is at most ~2 KB of UTF-8 (CJK is 3 bytes a character)
 FIELDS = {"conversation_id", "rating", "comment", "language"}
 

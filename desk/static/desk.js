@@ -692,12 +692,25 @@
         clock(entry.at),
       ]),
       str(entry.text) && el("div", { class: "entry-text", text: str(entry.text) }),
+      renderSharedPhoto(entry),
       isObject(entry.card) && renderCardSummary(entry.card),
       a && renderAnswerMeta(a),
     ]);
     if (a && a.refused) li.classList.add("refused");
     if (a && a.failed) li.classList.add("failed");
     return li;
+  }
+
+  // ---------- photos shoppers shared (issue 14) ----------
+  // The photo comes from the desk's own API (signed-in agents only); the id is checked before it goes in a URL.
+  // width only (no CSS needed): the browser keeps the aspect ratio; the link opens it full size.
+  function renderSharedPhoto(entry) {
+    const id = str(entry.attachment_id);
+    if (!/^[A-Za-z0-9_-]{16,64}$/.test(id)) return null;
+    const src = `api/attachments/${encodeURIComponent(id)}`;
+    const img = el("img", { class: "entry-photo", src, alt: "Photo the shopper shared", width: "240", loading: "lazy" });
+    img.addEventListener("error", () => img.replaceWith(el("span", { class: "muted", text: "(photo unavailable)" })), { once: true });
+    return el("a", { class: "entry-photo-link", href: src, target: "_blank", rel: "noopener" }, img);
   }
 
   function renderAnswerMeta(a) {

@@ -13,7 +13,7 @@ import pytest
 from connectors.platform import UNSUPPORTED
 from tests.conftest import demo_orders
 from tests.connectors.doubles.slack import SlackDouble, fixture
-from tests.connectors.helpers import PRODUCT, agent_says, measure_latency, user_events
+from tests.connectors.helpers import PRODUCT, agent_says, long_reply_pieces, measure_latency, user_events
 
 pytestmark = pytest.mark.stack
 
@@ -176,12 +176,7 @@ def test_an_agents_reply_reaches_the_shopper_with_native_cards_and_buttons(stack
 
 
 def test_a_long_reply_is_split_at_the_limit_without_breaking_words(stack, slack, dm):
-    slack.say(dm, "hi")
-    slack.wait_for(lambda: slack.texts(dm), 60)
-    long = " ".join(f"sentence{n} about tents and rain." for n in range(400))  # about 12,000 characters
-    agent_says(stack, dm, long)
-    pieces = slack.wait_for(lambda: [t for t in slack.texts(dm) if "sentence" in t]
-                            if " ".join(slack.texts(dm)).count("sentence") >= 400 else None, 30)
+    long, pieces = long_reply_pieces(stack, slack, dm)
     assert len(pieces) >= 4 and all(len(p) <= 3000 for p in pieces)
     assert " ".join(pieces).split() == long.split()
 

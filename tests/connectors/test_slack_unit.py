@@ -13,6 +13,7 @@ from connectors import slack_format as sf
 from connectors.platform import hmac_sha256_hex
 from scripts.stack import free_port
 from tests.connectors.doubles.slack import SlackDouble, fixture, post_message_errors, signature
+from tests.connectors.helpers import PRODUCT_CARD
 
 DM = "D024BE91L"
 
@@ -140,11 +141,7 @@ def test_buttons_go_with_the_last_piece_as_section_and_actions():
     assert [len(b["elements"]) for b in message["blocks"][1:]] == [25, 5] and post_message_errors(message) == []
 
 
-ITEM = {"id": "TP-TNT-004", "name": "Driftwood 2P Tent", "price": 289.0, "currency": "USD",
-        "url": "https://tidepool.example/products/driftwood-2p-tent",
-        "image": "https://tidepool.example/img/driftwood-2p-tent.jpg", "reason": "Light <enough> for two & a dog.",
-        "rating": 4.6, "copy": "Campers who pack light pick this one.",
-        "promotion": {"code": "TRAIL10", "title": "Trail week", "summary": "10% off tents until Sunday"}}
+ITEM = {**PRODUCT_CARD, "reason": "Light <enough> for two & a dog."}  # Slack's control characters, to be escaped
 
 
 def test_products_are_sections_with_an_image_accessory():

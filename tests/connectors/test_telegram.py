@@ -13,7 +13,7 @@ import pytest
 from connectors.platform import UNSUPPORTED
 from tests.conftest import demo_orders
 from tests.connectors.doubles.telegram import TelegramDouble, markup_of
-from tests.connectors.helpers import PRODUCT, agent_says, measure_latency, user_events
+from tests.connectors.helpers import PRODUCT, agent_says, long_reply_pieces, measure_latency, user_events
 
 pytestmark = pytest.mark.stack
 
@@ -149,12 +149,7 @@ def test_an_agents_reply_reaches_the_shopper_with_native_cards_and_buttons(stack
 
 
 def test_a_long_reply_is_split_at_the_limit_without_breaking_words(stack, telegram, chat):
-    telegram.say(chat, "hi")
-    telegram.wait_for(lambda: telegram.texts(chat), 60)
-    long = " ".join(f"sentence{n} about tents and rain." for n in range(400))  # about 12,000 characters
-    agent_says(stack, chat, long)
-    pieces = telegram.wait_for(lambda: [t for t in telegram.texts(chat) if "sentence" in t]
-                               if " ".join(telegram.texts(chat)).count("sentence") >= 400 else None, 30)
+    long, pieces = long_reply_pieces(stack, telegram, chat)
     assert len(pieces) >= 3 and all(len(p) <= 4096 for p in pieces)
     assert " ".join(pieces).split() == long.split()
 

@@ -11,6 +11,7 @@ from connectors import telegram_format as tg
 from connectors.platform import UNSUPPORTED
 from scripts.stack import free_port
 from tests.connectors.doubles.telegram import TelegramDouble, fixture, markup_of, schema_errors
+from tests.connectors.helpers import PRODUCT_CARD
 
 CHAT = "1111111"
 
@@ -127,11 +128,7 @@ def test_chinese_and_emoji_are_never_cut_in_half():
 
 # --- rendering ----------------------------------------------------------------------------------------------------
 
-ITEM = {"id": "TP-TNT-004", "name": "Driftwood 2P Tent", "price": 289.0, "currency": "USD",
-        "url": "https://tidepool.example/products/driftwood-2p-tent",
-        "image": "https://tidepool.example/img/driftwood-2p-tent.jpg", "reason": "Light enough for two on foot.",
-        "rating": 4.6, "copy": "Campers who pack light pick this one.",
-        "promotion": {"code": "TRAIL10", "title": "Trail week", "summary": "10% off tents until Sunday"}}
+ITEM = {**PRODUCT_CARD, "reason": "Light enough for two on foot."}
 
 
 def test_a_product_card_is_a_photo_with_caption_and_a_link_button():

@@ -132,3 +132,80 @@ def test_only_get_is_allowed():
 def test_the_app_keeps_its_settings_under_an_app_key():
     app = webchat.init(RASA, store_name="X")
     assert app[webchat.SETTINGS]["store_name"] == "X"
+
+
+# ---------- the embeddable widget and the demo store (issue 14) ----------
+
+
+def test_widget_js_is_served_with_a_long_cache():
+    status, headers, body = get("/widget.js")
+    assert status == 200 and "javascript" in headers["Content-Type"]
+    assert "max-age=86400" in headers["Cache-Control"] and "public" in headers["Cache-Control"]
+    assert b"attachShadow" in body and b"postMessage" in body
+
+
+def test_the_chat_page_may_be_framed_by_the_stores_named_in_the_setting(monkeypatch):
+    _, headers, _ = get("/")
+    assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+    app = webchat.init(RASA, frame_ancestors_sources=["https://shop.example", "https://*.shop.example:8443"])
+    _, headers, _ = get("/", app=app)
+    csp = headers["Content-Security-Policy"]
+    assert "frame-ancestors 'self' https://shop.example https://*.shop.example:8443" in csp
+    monkeypatch.setattr(webchat.config, "FRAME_ANCESTORS", ["http://localhost:3000"])
+    _, headers, _ = get("/", app=webchat.init(RASA))
+    assert "frame-ancestors 'self' http://localhost:3000;" in headers["Content-Security-Policy"] + ";"
+
+
+@pytest.mark.parametrize("source", ["*", "https://shop.example; script-src *", "javascript:alert(1)", "'unsafe-inline'",
+                                    "shop.example", "https://shop.example/path"])
+def test_a_frame_ancestor_that_is_not_an_origin_is_refused_at_start(source):
+    with pytest.raises(ValueError, match="WEBCHAT_FRAME_ANCESTORS"):
+        webchat.init(RASA, frame_ancestors_sources=[source])
+
+
+def write_catalog(tmp_path, *records):
+    path = tmp_path / "catalog.jsonl"
+    path.write_text("\n".join([json.dumps(r) for r in records] + ["not json", "{}"]), encoding="utf-8")
+    return path
+
+
+HOSTILE_RECORD = {"id": "TP-X-1", "name": "<script>alert(1)</script> Tent", "name_zh": "帐篷\"><b>",
+                  "description": "Dry & <b>warm</b>", "price": 10, "currency": "USD", "category": "tents"}
+
+
+def test_demo_listing_links_every_product_and_embeds_the_widget_once(tmp_path):
+    app = webchat.init(RASA, catalog_path=write_catalog(tmp_path, HOSTILE_RECORD, {"id": "TP-Y-2", "name": "Mug"}))
+    status, headers, body = get("/demo/", app=app)
+    page = body.decode()
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert page.count('<script src="/widget.js"') == 1 and 'data-position="right"' in page
+    assert 'href="/demo/products/TP-X-1"' in page and 'href="/demo/products/TP-Y-2"' in page
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; Tent" in page
+    assert "data-open-chat" in page and "hostile.css" not in page
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+
+
+def test_demo_product_page_declares_its_product_escaped(tmp_path):
+    app = webchat.init(RASA, catalog_path=write_catalog(tmp_path, HOSTILE_RECORD))
+    _, _, body = get("/demo/products/TP-X-1?lang=zh&hostile=1", app=app)
+    page = body.decode()
+    assert '<meta name="tidepool:product" content="TP-X-1">' in page
+    assert 'content="帐篷&quot;&gt;&lt;b&gt;"' in page and 'data-language="zh"' in page
+    assert 'href="/demo/hostile.css"' in page and 'href="/demo/?lang=zh&amp;hostile=1"' in page
+    _, _, body = get("/demo/products/TP-X-1", app=webchat.init(RASA, catalog_path=tmp_path / "catalog.jsonl"))
+    assert "Dry &amp; &lt;b&gt;warm&lt;/b&gt;" in body.decode()
+
+
+@pytest.mark.parametrize("path", ["/demo/products/NOPE", "/demo/products/%3Cscript%3E"])
+def test_demo_unknown_product_is_a_json_404(path):
+    status, headers, body = get(path)
+    assert status == 404 and json.loads(body) == {"error": "unknown product"}
+
+
+def test_demo_page_from_the_real_catalogue_and_its_assets():
+    status, _, body = get("/demo/products/TP-JKT-001")
+    assert status == 200 and b'content="TP-JKT-001"' in body
+    for path, kind in [("/demo/store.css", "text/css"), ("/demo/hostile.css", "text/css"),
+                       ("/demo/store.js", "javascript")]:
+        status, headers, body = get(path)
+        assert status == 200 and kind in headers["Content-Type"] and body, path

@@ -467,7 +467,8 @@
     return el("li", { class: "product", "data-product-id": str(p.id) }, [
       productImage(p),
       el("h3", { class: "product-name", text: str(p.name) }),
-      p.price != null && el("p", { class: "price", text: money(p.price, p.currency) }),
+      // The action formats the price the way its reply text does (store currency, shopper's language).
+      p.price != null && el("p", { class: "price", text: typeof p.price_text === "string" && p.price_text ? p.price_text : money(p.price, p.currency) }),
       typeof p.copy === "string" && p.copy.trim() && el("p", { class: "copy", text: p.copy }),
       p.reason && el("p", { class: "reason", text: str(p.reason) }),
       el("div", { class: "product-actions" }, [
@@ -772,7 +773,7 @@
     if (byAgent) speaker = el("span", { class: "agent-name", text: agentName(entry.agent) || t("agentFallback") });
     else if (system || cardType === "agent_message") speaker = null; // not something the assistant says
     let content = null;
-    if (who === "user") content = el("div", { class: "bubble", text: str(entry.text) });
+    if (who === "user") content = entry.photo ? renderPhotoBubble(entry) : el("div", { class: "bubble", text: str(entry.text) }); // photo: attachments (issue 14)
     else if (entry.card) content = renderCard(entry.card);
     else if (entry.image) {
       const src = safeUrl(entry.image);
@@ -963,7 +964,7 @@
       return false;
     }
     retireQuickReplies();
-    addEntry({ from: "user", text: shown || message }, true);
+    addEntry((options && options.entry) || { from: "user", text: shown || message }, true); // options.entry: a photo's bubble (attachments, issue 14)
     socket.emit(config.userMessageEvent || "user_uttered", {
       message,
       session_id: state.sessionId,
@@ -1156,6 +1157,118 @@
     });
   }
 
+  // ---------- attachments (issue 14): the shopper sends a photo ----------
+  // The photo goes to the web chat server (POST api/attachments, connectors/webchat/attachments.py), which checks
+  // it and keeps a clean copy; then the conversation gets /share_photo{"attachment_id": ...}, which attaches it to
+  // the shopper's return or complaint. The shopper's own bubble shows the local file (a data: URL, which the page's
+  // CSP allows; blob: it does not), never a server URL: the web chat never serves photos back.
+  const MAX_PHOTO_BYTES = 5 * 1024 * 1024; // the server's limit too (attachments.MAX_UPLOAD_BYTES)
+  const PHOTO_TYPES = ["image/jpeg", "image/png", "image/webp"];
+  const photoPreviews = new WeakMap(); // history entry -> data: URL of the local file (this page load only)
+  Object.assign(STRINGS.en, {
+    attachPhoto: "Attach a photo",
+    yourPhoto: "Your photo",
+    photoSent: "Photo sent",
+    photoSending: "Sending your photo…",
+    photoTooBig: "That photo is larger than 5 MB. Please choose a smaller one.",
+    photoWrongType: "Only JPEG, PNG or WebP photos can be attached.",
+    photoTooMany: "This conversation already has as many photos as it can take.",
+    photoFailed: "Your photo couldn't be sent. Please try again.",
+  });
+  Object.assign(STRINGS.zh, {
+    attachPhoto: "添加照片",
+    yourPhoto: "你的照片",
+    photoSent: "已发送照片",
+    photoSending: "正在发送照片…",
+    photoTooBig: "照片超过 5 MB，请选择小一些的照片。",
+    photoWrongType: "只能添加 JPEG、PNG 或 WebP 格式的照片。",
+    photoTooMany: "本次对话的照片数量已达上限。",
+    photoFailed: "照片发送失败，请重试。",
+  });
+
+  // A paperclip drawn with SVG (no icon font, no emoji that a system may lack).
+  function paperclipIcon() {
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5");
+    svg.append(path);
+    return svg;
+  }
+
+  function setUpPhotos() {
+    const picker = el("input", { type: "file", id: "photo-input", accept: PHOTO_TYPES.join(","), hidden: true, tabindex: "-1" });
+    const button = el("button", { type: "button", id: "attach-photo", class: "attach-button", "data-i18n-label": "attachPhoto", "aria-label": t("attachPhoto"), title: t("attachPhoto") }, paperclipIcon());
+    button.addEventListener("click", () => picker.click());
+    picker.addEventListener("change", () => {
+      const file = picker.files && picker.files[0];
+      picker.value = ""; // the same file can be chosen again after an error
+      if (file) sendPhoto(file, button);
+    });
+    ui.input.before(button);
+    ui.form.append(picker);
+  }
+
+  // A notice in the conversation about the shopper's photo; shown, not kept in the history.
+  function photoNotice(key) {
+    const stick = nearBottom();
+    ui.log.append(el("div", { class: "msg bot photo-notice", role: "alert" }, el("div", { class: "bubble", text: t(key) })));
+    if (stick) scrollToBottom();
+  }
+
+  function readAsDataUrl(file) {
+    return new Promise((resolve) => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(typeof reader.result === "string" ? reader.result : "");
+      reader.onerror = () => resolve("");
+      reader.readAsDataURL(file);
+    });
+  }
+
+  const UPLOAD_ERRORS = { 413: "photoTooBig", 415: "photoWrongType", 429: "photoTooMany" };
+
+  async function sendPhoto(file, button) {
+    if (PHOTO_TYPES.indexOf(file.type) < 0) return photoNotice("photoWrongType"); // the server checks the content
+    if (file.size > MAX_PHOTO_BYTES) return photoNotice("photoTooBig");
+    if (!ready || !state.sessionId) return showBanner("notConnected");
+    button.disabled = true;
+    const preview = await readAsDataUrl(file);
+    const pending = el("div", { class: "msg user photo-pending", "aria-busy": "true" }, el("div", { class: "bubble photo-bubble" }, [preview && el("img", { src: preview, alt: t("yourPhoto") }), el("span", { class: "photo-status", text: t("photoSending") })]));
+    ui.log.append(pending);
+    scrollToBottom();
+    try {
+      const form = new FormData();
+      form.append("conversation_id", state.sessionId);
+      form.append("file", file);
+      const response = await fetch("api/attachments", { method: "POST", body: form });
+      const body = await response.json().catch(() => ({}));
+      pending.remove();
+      if (!response.ok || !isObject(body) || typeof body.attachment_id !== "string") {
+        return photoNotice(UPLOAD_ERRORS[response.status] || "photoFailed");
+      }
+      const entry = { from: "user", text: "", photo: { type: str(body.content_type) } };
+      if (preview) photoPreviews.set(entry, preview);
+      const payload = `/share_photo${JSON.stringify({ attachment_id: body.attachment_id })}`;
+      if (!sendMessage(payload, "", { entry })) photoNotice("photoFailed");
+    } catch (e) {
+      pending.remove();
+      photoNotice("photoFailed");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // The shopper's own photo bubble: the local preview while this page lives, a short note after a reload.
+  function renderPhotoBubble(entry) {
+    const preview = photoPreviews.get(entry);
+    if (!preview) return el("div", { class: "bubble photo-bubble", text: t("photoSent") });
+    return el("div", { class: "bubble photo-bubble" }, el("img", { class: "photo-thumb", src: preview, alt: t("yourPhoto") }));
+  }
+  // ---------- end attachments ----------
+
   // ---------- conversation polish (issue 14): "Rate this chat" ----------
   // 1-5 stars and an optional comment for the conversation with the assistant, from the header's ★ button, posted
   // to the web chat server (POST api/rating, connectors/webchat/ratings.py; the latest rating wins). A person's
@@ -1328,6 +1441,7 @@
 
   async function start() {
     wireUi();
+    setUpPhotos(); // attachments (issue 14)
     setUpEmbed(); // embedded in a store's page (issue 14)
     if ($("rate-chat")) $("rate-chat").addEventListener("click", () => toggleChatRating()); // conversation polish (issue 14)
     const browserLang = (navigator.language || "en").toLowerCase().startsWith("zh") ? "zh" : "en";
