@@ -12,7 +12,6 @@ from actions import config
 from actions.clients.knowledge import KnowledgeClient, KnowledgeUnavailable
 from actions.handoff import hand_off
 from actions.order_forms import language
-from shop.identifiers import CONVERSATION_ID
 
 HISTORY_TURNS = 2  # earlier user messages sent along, so "and in black?" can be understood
 # Replies that mean the bot could not help: a second one in a row hands the shopper to a person.
@@ -29,21 +28,6 @@ def page_product_id(tracker: Tracker) -> Optional[str]:
     page = metadata.get("page") if isinstance(metadata, dict) else None
     product_id = page.get("product_id") if isinstance(page, dict) else None
     return product_id if isinstance(product_id, str) and PRODUCT_ID.fullmatch(product_id) else None
-
-
-async def _ask(client: KnowledgeClient, question: str, lang: Optional[str], history: List[Dict[str, str]],
-               conversation_id: str, product_id: Optional[str]) -> Dict[str, Any]:
-    """The knowledge service's answer. KnowledgeClient.answer has no product_id parameter yet, so a question
-    asked from a product page is posted with the same payload plus product_id.
-    TODO(lead): move product_id into KnowledgeClient.answer (actions/clients/knowledge.py) and drop this."""
-    if not product_id:
-        return await client.answer(question, lang, history, conversation_id=conversation_id)
-    payload: Dict[str, Any] = {"question": question, "history": history, "product_id": product_id}
-    if lang in ("en", "zh"):
-        payload["lang"] = lang
-    if conversation_id and CONVERSATION_ID.fullmatch(conversation_id):
-        payload["conversation_id"] = conversation_id
-    return await client._post("/answer", payload)
 
 
 def _previous_reply_unhelpful(tracker: Tracker) -> bool:
@@ -86,9 +70,9 @@ class ActionAnswerQuestion(Action):
         client = KnowledgeClient(config.KNOWLEDGE_URL, config.KNOWLEDGE_TIMEOUT_S)
         question = tracker.latest_message.get("text") or ""
         try:
-            result: Dict[str, Any] = await _ask(
-                client, question, language(tracker), _history(tracker), tracker.sender_id, page_product_id(tracker)
-            )
+            result: Dict[str, Any] = await client.answer(question, language(tracker), _history(tracker),
+                                                         conversation_id=tracker.sender_id,
+                                                         product_id=page_product_id(tracker))
         except KnowledgeUnavailable:
             dispatcher.utter_message(response="utter_knowledge_unavailable")
             return hand_off("two_refusals") if _previous_reply_unhelpful(tracker) else []

@@ -26,14 +26,18 @@ class KnowledgeClient:
         lang: Optional[str] = None,
         history: Optional[List[Dict[str, str]]] = None,
         conversation_id: Optional[str] = None,
+        product_id: Optional[str] = None,
     ) -> Dict[str, Any]:
         """{"answer", "citations", "groundedness", "refused"}; raises KnowledgeUnavailable.
-        With a conversation id, a chat window watching that conversation sees the answer as it is written."""
+        With a conversation id, a chat window watching that conversation sees the answer as it is written; with the
+        product page the shopper asks from, "is this waterproof?" is about that product."""
         payload: Dict[str, Any] = {"question": question, "history": history or []}
         if lang in ("en", "zh"):
             payload["lang"] = lang
         if conversation_id and CONVERSATION_ID.fullmatch(conversation_id):
             payload["conversation_id"] = conversation_id
+        if product_id:
+            payload["product_id"] = product_id
         return await self._post("/answer", payload)
 
     async def recommend(self, request: Dict[str, Any]) -> Dict[str, Any]:
