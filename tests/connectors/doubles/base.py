@@ -218,7 +218,6 @@ class PlatformDouble:
     def _wrap(self, handler: Handler) -> Handler:
         async def recorded(request: web.Request) -> web.StreamResponse:
             call = await self._record(request)
-            self.calls.append(call)
             request[CALL] = call
             with warnings.catch_warnings():  # the plain "call" key too, which handlers are documented to use
                 warnings.simplefilter("ignore", web.NotAppKeyWarning)
@@ -232,6 +231,7 @@ class PlatformDouble:
                 except web.HTTPException as refusal:
                     response = refusal
             call.answered = response.status
+            self.calls.append(call)  # once answered: a test that sees the call also sees how it was answered
             return response
 
         return recorded

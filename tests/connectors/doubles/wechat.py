@@ -84,11 +84,16 @@ def aes_decrypt(encrypted: str, encoding_aes_key: str) -> Tuple[str, str]:
 class WechatDouble(PlatformDouble):
     """WeChat's message push (outbound from here) and its token and customer-service APIs (inbound here)."""
 
+    # WeChat is one platform however many doubles a test session starts: a token one of them issued stays the
+    # valid one for the next (the connector inside Rasa keeps it cached across tests).
+    ISSUED: List[str] = []
+    EXPIRED: set = set()
+
     def __init__(self, app_id: str, app_secret: str, token: str, encoding_aes_key: str) -> None:
         super().__init__("wechat")
         self.app_id, self.app_secret, self.token, self.encoding_aes_key = app_id, app_secret, token, encoding_aes_key
-        self.issued: List[str] = []  # access tokens handed out; only the last is valid
-        self.expired: set = set()
+        self.issued = WechatDouble.ISSUED  # access tokens handed out; only the last is valid
+        self.expired = WechatDouble.EXPIRED
         self.delivered: List[Call] = []  # customer-service messages answered with errcode 0
         self.add_route("GET", TOKEN_PATH, self.get_token)
         self.add_route("POST", SEND_PATH, self.custom_send)
