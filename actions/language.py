@@ -15,11 +15,12 @@ class ValidateSlotMappings(ValidationAction):
     def extract_language(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        """Sets `language` to this message's language; a message with no clear language (a button, a photo, an
-        order number) keeps the previous one, or, first thing in a conversation, takes the language the shopper's
-        chat page is shown in (the web chat sends it as `ui_language` metadata)."""
+        """Sets `language` to this message's language. A message with no clear language (a button, a photo, an
+        order number) takes the language the shopper's chat page is shown in, when the channel says it (the web
+        chat sends `ui_language` metadata; the slot starts as "en", so a Chinese page's first photo needs it);
+        otherwise the previous language stays."""
         language = detect_language(tracker.latest_message.get("text") or "")
-        if not language and not tracker.get_slot("language"):
+        if not language:
             metadata = tracker.latest_message.get("metadata") or {}
             shown = metadata.get("ui_language") if isinstance(metadata, dict) else None
             language = shown if shown in ("en", "zh") else None

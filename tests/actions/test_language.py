@@ -1,5 +1,5 @@
 """The conversation's language (actions/language.py): the message's own language first; a message with none (a
-button, a photo) keeps the previous one, or takes the chat page's language when the conversation has none yet."""
+button, a photo) takes the chat page's language when the channel says it, else keeps the previous one."""
 
 import pytest
 from rasa_sdk import Tracker
@@ -16,8 +16,8 @@ def language_after(text, slot=None, ui_language=None):
 @pytest.mark.parametrize("text, slot, ui, expected", [
     ("你好", None, "en", "zh"),                      # the words win over the page
     ("hello", "zh", "zh", "en"),
-    ('/share_photo{"attachment_id": "x"}', None, "zh", "zh"),  # first thing: the page's language
-    ('/share_photo{"attachment_id": "x"}', "en", "zh", None),  # later: unchanged
+    ('/share_photo{"attachment_id": "x"}', "en", "zh", "zh"),  # the page the shopper reads is Chinese
+    ('/share_photo{"attachment_id": "x"}', "zh", None, None),  # no page language said: unchanged
     ("TP10042", None, None, None),
     ("/greeting", None, "fr", None),                # only languages the store speaks
 ])

@@ -48,6 +48,8 @@
       view: "View",
       ask: "Ask about this",
       askAbout: "Tell me more about {name} ({id})",
+      // What the shopper's bubble shows: their words, not our SKU (the message sent still names the id).
+      askAboutShown: "Tell me more about {name}",
       similar: "Similar",
       similarTo: "Show me products similar to {id}",
       goesWith: "Goes with it",
@@ -137,6 +139,7 @@
       view: "查看",
       ask: "咨询此商品",
       askAbout: "我想了解一下 {name}（{id}）",
+      askAboutShown: "我想了解一下 {name}",
       similar: "类似款",
       similarTo: "有和 {id} 类似的商品吗",
       goesWith: "搭配推荐",
@@ -473,7 +476,7 @@
       p.reason && el("p", { class: "reason", text: str(p.reason) }),
       el("div", { class: "product-actions" }, [
         url && el("a", { class: "view", href: url, target: "_blank", rel: "noopener noreferrer", "aria-label": `${t("view")}: ${str(p.name)}`, onclick: clicked("link"), onauxclick: clicked("link") }, t("view")),
-        el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(question)) }, t("ask")),
+        el("button", { type: "button", class: "ask", "aria-label": `${t("ask")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(question, t("askAboutShown", { name: p.name }))) }, t("ask")),
         // Both name the product by id, which the recommender anchors on.
         p.id && el("button", { type: "button", class: "more", "data-action": "similar", "aria-label": `${t("similar")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("similarTo", { id: p.id }))) }, t("similar")),
         p.id && el("button", { type: "button", class: "more", "data-action": "complements", "aria-label": `${t("goesWith")}: ${str(p.name)}`, onclick: () => (clicked("button")(), sendMessage(t("goesWithAsk", { id: p.id }))) }, t("goesWith")),
