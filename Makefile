@@ -31,6 +31,13 @@ export DESK_PORT ?= 8090
 export RUN_DIR ?= $(abspath data/run)
 export DESK_URL ?= http://127.0.0.1:$(DESK_PORT)
 export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+# Rasa's HTTP API needs RASA_TOKEN (channel webhooks excepted) and listens on loopback; its CORS answers only the
+# web chat. The action server needs ACTION_TOKEN, which Rasa sends. Both come from the environment, else from
+# owner-only files made on first use (shop/secrets.py), read by every service that needs them.
+export RASA_HOST ?= 127.0.0.1
+export RASA_CORS ?= http://127.0.0.1:$(WEBCHAT_PORT) http://localhost:$(WEBCHAT_PORT)
+export RASA_TOKEN ?= $(shell $(PY311) -m shop.secrets RASA_TOKEN data/.rasa-token)
+export ACTION_TOKEN ?= $(shell $(PY311) -m shop.secrets ACTION_TOKEN data/.action-token)
 
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)

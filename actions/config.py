@@ -26,3 +26,7 @@ COPY_FILE = Path(os.environ.get("COPY_FILE", STORE_DATA_DIR / "copy.jsonl"))
 DESK_URL = os.environ.get("DESK_URL", "http://127.0.0.1:8090").rstrip("/")
 DESK_SERVICE_TOKEN_FILE = Path(os.environ.get("DESK_SERVICE_TOKEN_FILE", PROJECT_ROOT / "data" / ".desk-service-token"))
 DESK_TIMEOUT_S = float(os.environ.get("DESK_TIMEOUT_S", "5"))
+# The action server answers only Rasa: the shared token Rasa sends with every call (bot/endpoints.yml), from the
+# environment or an owner-only file both read (shop/secrets.py); loopback unless ACTION_HOST says otherwise.
+ACTION_TOKEN_FILE = Path(os.environ.get("ACTION_TOKEN_FILE", PROJECT_ROOT / "data" / ".action-token"))
+ACTION_HOST = os.environ.get("ACTION_HOST", "127.0.0.1")

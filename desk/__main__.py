@@ -26,7 +26,8 @@ def settings() -> Settings:
         database_url=config.DATABASE_URL, rasa_url=config.RASA_URL, knowledge_url=config.KNOWLEDGE_URL,
         events_url=config.EVENTS_DATABASE_URL, store_data_dir=config.STORE_DATA_DIR, open_hours=config.OPEN_HOURS,
         service_token=shared_secret("DESK_SERVICE_TOKEN", config.SERVICE_TOKEN_FILE),
-        secret_key=shared_secret("DESK_SECRET_KEY", config.SECRET_KEY_FILE), rasa_token=config.RASA_TOKEN,
+        secret_key=shared_secret("DESK_SECRET_KEY", config.SECRET_KEY_FILE),
+        rasa_token=shared_secret("RASA_TOKEN", config.RASA_TOKEN_FILE),
         secure_cookies=config.SECURE_COOKIES, login_attempts=config.LOGIN_ATTEMPTS,
         login_window_s=config.LOGIN_WINDOW_S, online_grace_s=config.ONLINE_GRACE_S, feed_poll_s=config.FEED_POLL_S,
     )

@@ -13,7 +13,8 @@ PORT = int(os.environ.get("DESK_PORT", "8090"))
 # SQLite by default; any SQLAlchemy URL (postgresql+psycopg://...) runs the same code.
 DATABASE_URL = os.environ.get("DESK_DATABASE_URL", f"sqlite:///{DATA_DIR / 'desk.db'}")
 RASA_URL = os.environ.get("RASA_URL", f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}").rstrip("/")
-RASA_TOKEN = os.environ.get("RASA_TOKEN", "")
+# Rasa's HTTP API token (RASA_TOKEN, else the owner-only file `make run` shares with Rasa; see shop/secrets.py).
+RASA_TOKEN_FILE = Path(os.environ.get("RASA_TOKEN_FILE", DATA_DIR / ".rasa-token"))
 KNOWLEDGE_URL = os.environ.get("KNOWLEDGE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Rasa's SQL event broker (bot/endpoints.yml) writes every conversation event here; the desk reads it.
 EVENTS_DATABASE_URL = os.environ.get("EVENTS_DATABASE_URL", f"sqlite:///{DATA_DIR / 'events.db'}")

@@ -109,8 +109,20 @@ class Stack:
         response.raise_for_status()
         return Reply(response.json())
 
+    @property
+    def rasa_token(self) -> str:
+        return self.env["RASA_TOKEN"]
+
     def parse(self, text: str) -> Dict[str, Any]:
-        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60)
+        response = requests.post(f"{self.rasa_url}/model/parse", json={"text": text}, timeout=60,
+                                 params={"token": self.rasa_token})
+        response.raise_for_status()
+        return response.json()
+
+    def tracker(self, sender: str) -> Dict[str, Any]:
+        """Rasa's tracker of one conversation (its HTTP API needs the token)."""
+        response = requests.get(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30,
+                                params={"token": self.rasa_token})
         response.raise_for_status()
         return response.json()
 
@@ -164,6 +176,8 @@ def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
         DESK_URL=f"http://127.0.0.1:{ports['DESK_PORT']}",
         RASA_URL=f"http://127.0.0.1:{ports['RASA_PORT']}",
         DESK_SERVICE_TOKEN=secrets.token_urlsafe(24),
+        RASA_TOKEN=secrets.token_urlsafe(24),
+        ACTION_TOKEN=secrets.token_urlsafe(24),
         DESK_SECRET_KEY=secrets.token_urlsafe(32),
         DESK_OPEN_HOURS=os.environ.get("DESK_OPEN_HOURS", "always"),  # tests choose; the clock does not
         DESK_FEED_POLL_S="0.1",
@@ -202,7 +216,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
     )
     actions = Service(
         "actions",
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [sys.executable, "-m", "actions.server", "--port", str(action_port)],
         env,
         tmp,
     )
@@ -212,8 +226,12 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
             str(RASA_BIN),
             "run",
             "--enable-api",
+            "--auth-token",
+            env["RASA_TOKEN"],
+            "--interface",
+            "127.0.0.1",
             "--cors",
-            "*",
+            f"http://127.0.0.1:{webchat_port}",
             "--model",
             str(MODEL),
             "--endpoints",
@@ -255,7 +273,8 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         webchat.wait_until(lambda: requests.get(f"{s.webchat_url}/health", timeout=2).ok, 60)
         desk.wait_until(lambda: requests.get(f"{s.desk_url}/health", timeout=2).ok, 60)
         # The first parse also warms up jieba's dictionary.
-        rasa.wait_until(lambda: requests.post(f"{rasa_url}/model/parse", json={"text": "hi"}, timeout=30).ok, 300)
+        rasa.wait_until(lambda: requests.post(f"{rasa_url}/model/parse", json={"text": "hi"}, timeout=30,
+                                              params={"token": env["RASA_TOKEN"]}).ok, 300)
         yield s
     finally:
         for service in reversed(s.services):

@@ -30,3 +30,9 @@ def shared_secret(env_name: str, path: Path) -> str:
     with os.fdopen(fd, "w", encoding="utf-8") as file:
         file.write(secrets.token_urlsafe(32))
     return path.read_text(encoding="utf-8").strip()
+
+
+if __name__ == "__main__":  # `python3 -m shop.secrets RASA_TOKEN data/.rasa-token`: for the Makefile's commands
+    import sys
+
+    print(shared_secret(sys.argv[1], Path(sys.argv[2])))

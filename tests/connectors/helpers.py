@@ -27,9 +27,7 @@ PRODUCT_CARD = {**PRODUCT, "rating": 4.6, "copy": "Campers who pack light pick t
 
 def user_events(stack, sender: Any) -> List[Dict[str, Any]]:
     """The user events in this shopper's tracker: what reached Rasa from them."""
-    response = requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30)
-    response.raise_for_status()
-    return [e for e in response.json().get("events") or [] if e.get("event") == "user"]
+    return [e for e in stack.tracker(sender).get("events") or [] if e.get("event") == "user"]
 
 
 def user_texts(stack, sender: Any) -> List[str]:
@@ -42,7 +40,7 @@ def agent_says(stack, sender: Any, text: str, custom: Optional[Dict[str, Any]] =
     goes out through the channel's output. `check`: fail the test unless Rasa delivered it."""
     response = requests.post(
         f"{stack.rasa_url}/conversations/{sender}/tracker/events",
-        params={"output_channel": "latest", "execute_side_effects": "true"},
+        params={"output_channel": "latest", "execute_side_effects": "true", "token": stack.rasa_token},
         json={"event": "bot", "text": text, "data": {"custom": custom} if custom else {}, "timestamp": time.time()},
         timeout=60,
     )

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.stack
 
 
 def tracker(stack, sender) -> dict:
-    return requests.get(f"{stack.rasa_url}/conversations/{sender}/tracker", timeout=30).json()
+    return stack.tracker(sender)
 
 
 def agent_events(stack, sender) -> list[dict]:

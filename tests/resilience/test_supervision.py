@@ -43,7 +43,8 @@ def until(check, timeout_s=60.0):
 @pytest.fixture
 def supervised(tmp_path):
     ports = {name: free_port() for name in ("RASA_PORT", "ACTION_PORT", "WEBCHAT_PORT", "KNOWLEDGE_PORT", "DESK_PORT")}
-    env = {**_environment(tmp_path, ports), "RUN_DIR": str(tmp_path / "run"), "DESK_DATABASE_URL":
+    env = {**_environment(tmp_path, ports), "RUN_DIR": str(tmp_path / "run"), "RASA_HOST": "127.0.0.1",
+           "RASA_CORS": f"http://127.0.0.1:{ports['WEBCHAT_PORT']}", "DESK_DATABASE_URL":
            f"sqlite:///{tmp_path / 'desk.db'}", "EVENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'events.db'}"}
     (tmp_path / "run" / "logs").mkdir(parents=True)
     process = subprocess.Popen([str(SUPERVISORD), "-c", "supervisord.conf"], cwd=ROOT, env=env,
