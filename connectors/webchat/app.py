@@ -4,7 +4,6 @@ answers being written through /live."""
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -12,7 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 from aiohttp import web
 
-from connectors.webchat import attachments, config, demo, ratings
+from connectors.webchat import attachments, bodies, config, demo, ratings
 from shop.experiments import events as copy_events
 from shop.identifiers import CONVERSATION_ID
 
@@ -194,23 +193,10 @@ async def post_event(request: web.Request) -> web.Response:
     as JSON (any content type: navigator.sendBeacon sends text/plain). 204 when stored; 400 bad JSON or fields;
     409 when the conversation was not given that variant; 413 when the body is too big.
     """
-    if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
-        return _bad_event(413, f"an event is at most {MAX_EVENT_BYTES} bytes")
-    body = await request.content.read(MAX_EVENT_BYTES + 1)
-    if len(body) > MAX_EVENT_BYTES:
-        return _bad_event(413, f"an event is at most {MAX_EVENT_BYTES} bytes")
     try:
-        event = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return _bad_event(400, "the body must be a JSON object")
-    if not isinstance(event, dict):
-        return _bad_event(400, "the body must be a JSON object")
-    unknown = sorted(set(event) - EVENT_FIELDS)
-    if unknown:
-        return _bad_event(400, f"unknown field {unknown[0][:40]!r}; fields are {', '.join(sorted(EVENT_FIELDS))}")
-    missing = sorted(EVENT_FIELDS - {"element"} - set(event))
-    if missing:
-        return _bad_event(400, f"missing field {missing[0]!r}")
+        event = await bodies.json_object(request, MAX_EVENT_BYTES, "an event", EVENT_FIELDS, EVENT_FIELDS - {"element"})
+    except bodies.BadBody as refused:
+        return _bad_event(refused.status, str(refused))
     try:
         await asyncio.to_thread(copy_events.record_event, request.app[SETTINGS]["events_db"], **event)
     except copy_events.NotAssigned as exc:

@@ -7,12 +7,11 @@ the latest rating wins) and reported by scripts/report_conversations.py.
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 
 from aiohttp import web
 
-from connectors.webchat import config
+from connectors.webchat import bodies, config
 from shop import feedback
 
 RATINGS_DB = web.AppKey("ratings_db", Path)
@@ -30,23 +29,10 @@ async def post_rating(request: web.Request) -> web.Response:
 
     200 {"ok": true, "rating": n} when stored; 400 bad JSON or fields; 413 when the body is too big.
     """
-    if request.content_length is not None and request.content_length > MAX_RATING_BYTES:
-        return _error(413, f"a rating is at most {MAX_RATING_BYTES} bytes")
-    body = await request.content.read(MAX_RATING_BYTES + 1)
-    if len(body) > MAX_RATING_BYTES:
-        return _error(413, f"a rating is at most {MAX_RATING_BYTES} bytes")
     try:
-        rating = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return _error(400, "the body must be a JSON object")
-    if not isinstance(rating, dict):
-        return _error(400, "the body must be a JSON object")
-    unknown = sorted(set(rating) - FIELDS)
-    if unknown:
-        return _error(400, f"unknown field {unknown[0][:40]!r}; fields are {', '.join(sorted(FIELDS))}")
-    missing = sorted({"conversation_id", "rating"} - set(rating))
-    if missing:
-        return _error(400, f"missing field {missing[0]!r}")
+        rating = await bodies.json_object(request, MAX_RATING_BYTES, "a rating", FIELDS, ("conversation_id", "rating"))
+    except bodies.BadBody as refused:
+        return _error(refused.status, str(refused))
     try:
         stored = await asyncio.to_thread(feedback.record_rating, request.app[RATINGS_DB], **rating)
     except feedback.RatingError as exc:
