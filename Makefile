@@ -99,7 +99,7 @@ run: setup
 	@$(RASA_VENV)/bin/python -W ignore -m connectors.channels
 	@echo "    Each service's output: $(RUN_DIR)/logs/<name>.log. A service that crashes is restarted; Ctrl-C stops all."
 	@mkdir -p $(RUN_DIR)/logs && chmod 700 $(RUN_DIR)
-	$(VENV)/bin/supervisord -c supervisord.conf
+	umask 077 && $(VENV)/bin/supervisord -c supervisord.conf  # its logs too are the owner's only
 
 test: setup lint
 	$(VENV_PY) -m pytest tests

@@ -40,6 +40,10 @@ async def json_errors(request: web.Request, handler):
         return await handler(request)
     except web.HTTPRequestEntityTooLarge:
         raise bad_request(f"body larger than {MAX_BODY // 1024} KiB") from None
+    except web.HTTPMethodNotAllowed as exc:  # GET on a POST route, OPTIONS: say which methods work
+        raise web.HTTPMethodNotAllowed(exc.method, exc.allowed_methods, content_type="application/json",
+                                       text=json.dumps({"error": f"use {', '.join(sorted(exc.allowed_methods))}"})
+                                       ) from None
     except web.HTTPException as exc:
         if exc.status < 400 or exc.content_type == "application/json":
             raise
@@ -51,7 +55,7 @@ async def read_json(request: web.Request) -> dict:
     raw = await request.read()
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise bad_request("body must be a UTF-8 JSON object") from None
     if not isinstance(body, dict):
         raise bad_request("body must be a JSON object")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -31,21 +31,6 @@ WIDGET_JS = STATIC_DIR / "widget.js"
 WIDGET_MAX_AGE_S = 86400  # the embed snippet is pasted once; a day of caching keeps store pages fast
 # A frame-ancestors source: 'self' or a scheme://host[:port] origin (host may start with "*.").
 FRAME_SOURCE = re.compile(r"'self'|https?://(\*\.)?[A-Za-z0-9.-]+(:\d{1,5})?")
-
-
-def public_rasa_url(rasa_url: str, request_host: str | None) -> str:
-    """The Rasa URL as the browser must see it.
-
-    A loopback Rasa URL only works for a browser on the same machine; when the page was
-    reached through another host name (a phone on the LAN), point at that host instead.
-    """
-    parts = urlsplit(rasa_url)
-    page_host = (request_host or "").rsplit(":", 1)[0].strip("[]")
-    if parts.hostname in LOOPBACK_HOSTS and page_host and page_host not in LOOPBACK_HOSTS:
-        host = f"[{page_host}]" if ":" in page_host else page_host
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        parts = parts._replace(netloc=netloc)
-    return urlunsplit(parts).rstrip("/")
 
 
 def frame_ancestors(sources: list[str]) -> str:
@@ -79,8 +64,9 @@ def content_security_policy(socket_url: str, ancestors: str = "'self'") -> str:
 
 
 async def index(request: web.Request) -> web.StreamResponse:
-    """The chat page, uncached, with a CSP that lets it reach Rasa at the URL this browser can use."""
-    socket_url = public_rasa_url(request.app[SETTINGS]["rasa_url"], request.host)
+    """The chat page, uncached, with a CSP that lets it reach Rasa at its configured public URL. The request's Host
+    header plays no part: anyone can send one."""
+    socket_url = request.app[SETTINGS]["public_rasa_url"]
     return web.FileResponse(
         STATIC_DIR / "index.html",
         headers={
@@ -96,7 +82,7 @@ async def config_json(request: web.Request) -> web.Response:
     the longest message allowed, and whether live answers are on."""
     settings = request.app[SETTINGS]
     page = {
-        "socketUrl": public_rasa_url(settings["rasa_url"], request.host),
+        "socketUrl": settings["public_rasa_url"],
         "socketPath": settings["socketio_path"],
         # Rasa's CORS setup only covers HTTP; a websocket needs none, and skips polling round-trips.
         "transports": ["websocket"],
@@ -224,15 +210,18 @@ def init(
     events_db: Path | None = None,
     frame_ancestors_sources: list[str] | None = None,
     catalog_path: Path | None = None,
+    public_rasa_url: str | None = None,
 ) -> web.Application:
     """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005. With `knowledge_url`
     the page shows product and policy answers while they are generated. The store's names default to store.yml's.
     `events_db` is the copy experiment's SQLite file (default COPY_EVENTS_DB, shared with the action server).
     `frame_ancestors_sources` are the store sites that may frame the chat page (default WEBCHAT_FRAME_ANCESTORS);
-    `catalog_path` is the demo store's catalogue (default catalog.jsonl in STORE_DATA_DIR)."""
+    `catalog_path` is the demo store's catalogue (default catalog.jsonl in STORE_DATA_DIR). `public_rasa_url` is
+    where browsers reach Rasa's socket.io (default WEBCHAT_PUBLIC_RASA_URL, else `rasa_url`)."""
     app = web.Application(middlewares=[security_headers])
     app[SETTINGS] = {
         "rasa_url": rasa_url.rstrip("/"),
+        "public_rasa_url": (public_rasa_url or config.PUBLIC_RASA_URL or rasa_url).rstrip("/"),
         "store_name": store_name or config.store().name,
         "store_name_zh": store_name_zh or (config.store().name_zh if not store_name else store_name),
         "socketio_path": socketio_path,

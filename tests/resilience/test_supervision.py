@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -69,3 +70,11 @@ def test_a_killed_service_is_started_again_and_the_others_keep_serving(supervise
     assert pid(env, "desk") == desk_pid and requests.get(f"{desk}/health", timeout=2).ok
     log = (ROOT / env["RUN_DIR"] / "logs" / "supervisord.log").read_text()
     assert "exited: webchat (terminated by SIGKILL" in log
+
+
+def test_every_service_creates_its_files_owner_only(supervised):
+    """Conversations, e-mails and orders live in files the services create: none is readable by other users."""
+    env, _ = supervised
+    for program in ("actions", "webchat", "desk"):
+        status = (Path("/proc") / str(pid(env, program)) / "status").read_text()
+        assert "Umask:\t0077" in status, (program, status)
