@@ -130,7 +130,8 @@ bench-handoff: setup
 
 # Each messaging-app connector's webhook-to-reply latency over 100 messages against its platform double.
 bench-connectors: setup
-	CONNECTOR_BENCH_MESSAGES=100 $(VENV_PY) -m pytest tests/connectors -q -k latency -p no:cacheprovider
+	CONNECTOR_BENCH_MESSAGES=100 CONNECTOR_REPORT_DIR=$(abspath reports/connectors) \
+		$(VENV_PY) -m pytest tests/connectors -q -k latency -p no:cacheprovider
 	$(VENV_PY) -m scripts.report_connectors
 
 # Reads the copy experiment's event store (COPY_EVENTS_DB, default data/copy_events.db).

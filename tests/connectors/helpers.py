@@ -9,6 +9,7 @@ import json
 import math
 import os
 import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 import requests
@@ -79,12 +80,13 @@ def percentile(values: List[float], share: float) -> float:
 def measure_latency(platform: str, one_message: Callable[[], Tuple[float, float]]) -> Dict[str, Any]:
     """Sends CONNECTOR_BENCH_MESSAGES messages (default 20) one after the other; `one_message()` sends one from a new
     shopper and gives (seconds from the webhook POST to the reply's first API call, seconds to the webhook's
-    answer). Writes reports/connectors/<platform>_latency.json; fails on a slow p95 or a late acknowledgement."""
+    answer). Writes <platform>_latency.json to CONNECTOR_REPORT_DIR (test-results/connectors in a test run;
+    `make bench-connectors` sets reports/connectors); fails on a slow p95 or a late acknowledgement."""
     count = int(os.environ.get("CONNECTOR_BENCH_MESSAGES", "20"))
     latencies, acks = zip(*(one_message() for _ in range(count)))
     report = {"platform": platform, "messages": count, "p50_s": round(percentile(latencies, 0.50), 4),
               "p95_s": round(percentile(latencies, 0.95), 4)}
-    folder = ROOT / "reports" / "connectors"
+    folder = Path(os.environ.get("CONNECTOR_REPORT_DIR", ROOT / "test-results" / "connectors"))
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{platform}_latency.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(report)
