@@ -41,7 +41,7 @@ class Desk:
     rasa: RasaAPI
     hub: LiveHub
     flow: HandoffFlow
-    _canned: tuple[float, list] = field(default=(0.0, []))
+    _store_files: dict = field(default_factory=dict)  # file name -> (mtime, parsed content)
 
     def online_agents(self) -> set[int]:
         """Agents with a desk page open here, or seen lately by another desk instance."""
@@ -49,31 +49,34 @@ class Desk:
         elsewhere = {a.id for a, seen in accounts.all_agents(self.engine) if seen and seen >= recent}
         return self.hub.online() | elsewhere
 
-    def _rules(self) -> dict:
-        path = self.settings.store_data_dir / "handoff_rules.yml"
+    def _store_file(self, name: str, parse, empty):
+        """An operator-edited file in the store folder, parsed once and again only after it changes."""
+        path = self.settings.store_data_dir / name
         try:
-            return {r["name"]: r for r in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("rules", [])
-                    if isinstance(r, dict) and "name" in r}
+            mtime = path.stat().st_mtime
         except OSError:
-            return {}
+            return empty
+        cached = self._store_files.get(name)
+        if cached is None or cached[0] != mtime:
+            cached = self._store_files[name] = (mtime, parse(path))
+        return cached[1]
 
     def reason_label(self, reason: str) -> str:
         if reason.startswith("rule:"):
-            rule = self._rules().get(reason.removeprefix("rule:"), {})
+            rule = self._store_file("handoff_rules.yml", load_rules, {}).get(reason.removeprefix("rule:"), {})
             label = rule.get("label")
             return (label.get("en") if isinstance(label, dict) else label) or f"Store rule: {reason[5:]}"
         return messages.REASON_LABELS.get(reason, reason.replace("_", " ").capitalize())
 
     def canned_replies(self) -> list[dict]:
         """data/store/canned_replies.yml, re-read when the operator edits it."""
-        path = self.settings.store_data_dir / "canned_replies.yml"
-        try:
-            mtime = path.stat().st_mtime
-        except OSError:
-            return []
-        if mtime != self._canned[0]:
-            self._canned = (mtime, load_canned(path))
-        return self._canned[1]
+        return self._store_file("canned_replies.yml", load_canned, [])
+
+
+def load_rules(path: Path) -> dict:
+    """The operator's handoff rules by name (data/store/handoff_rules.yml), for their labels."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {r["name"]: r for r in data.get("rules", []) if isinstance(r, dict) and "name" in r}
 
 
 def load_canned(path: Path) -> list[dict]:
