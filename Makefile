@@ -26,7 +26,41 @@ export TRACKER_DB ?= data/tracker.db
 # Rasa's SQL event broker (bot/endpoints.yml); the agent desk follows conversations there.
 export EVENTS_DB ?= data/events.db
 export EVENTS_DATABASE_URL ?= sqlite:///$(abspath $(EVENTS_DB))
+# Order-verification failures and locks per order, conversation and address (shop/lockout.py); set
+# VERIFY_LOCKOUT_URL to a SQLAlchemy URL (postgresql+psycopg://...) to share them between hosts.
+export VERIFY_LOCKOUT_DB ?= $(abspath data/verify_lockout.db)
 export DESK_PORT ?= 8090
+# `make run PROFILE=scale`: conversations in PostgreSQL, conversation locks in Redis, every event on RabbitMQ
+# (bot/endpoints.scale.yml), the desk's tables in PostgreSQL and its feed from RabbitMQ; the database is created
+# if missing. Plain `make run` keeps everything in embedded SQLite (bot/endpoints.yml).
+PROFILE ?= embedded
+ifeq ($(PROFILE),scale)
+export RASA_ENDPOINTS ?= bot/endpoints.scale.yml
+export POSTGRES_HOST ?= 127.0.0.1
+export POSTGRES_PORT ?= 5432
+export POSTGRES_DB ?= tidepool
+export POSTGRES_USER ?= postgres
+export POSTGRES_PASSWORD ?=
+export REDIS_HOST ?= 127.0.0.1
+export REDIS_PORT ?= 6379
+export REDIS_DB ?= 1
+export RABBITMQ_HOST ?= 127.0.0.1
+export RABBITMQ_PORT ?= 5672
+export RABBITMQ_USER ?= guest
+export RABBITMQ_PASSWORD ?= guest
+export EVENTS_EXCHANGE ?= tidepool-events
+export EVENTS_QUEUE ?= tidepool_desk_events
+POSTGRES_URL := postgresql+psycopg://$(POSTGRES_USER)$(if $(POSTGRES_PASSWORD),:$(POSTGRES_PASSWORD))@$(POSTGRES_HOST):$(POSTGRES_PORT)/$(POSTGRES_DB)
+export DESK_DATABASE_URL ?= $(POSTGRES_URL)
+# "forget me" and `make retention` erase from Rasa's tracker store there; every action server shares one lockout
+export TRACKER_DATABASE_URL ?= $(POSTGRES_URL)
+export VERIFY_LOCKOUT_URL ?= $(POSTGRES_URL)
+export DESK_EVENTS ?= amqp://$(RABBITMQ_USER):$(RABBITMQ_PASSWORD)@$(RABBITMQ_HOST):$(RABBITMQ_PORT)/
+else ifeq ($(PROFILE),embedded)
+export RASA_ENDPOINTS ?= bot/endpoints.yml
+else
+$(error PROFILE is embedded (the default) or scale, not "$(PROFILE)")
+endif
 # supervisord's socket, pid file and the services' logs (supervisord.conf)
 export RUN_DIR ?= $(abspath data/run)
 export DESK_URL ?= http://127.0.0.1:$(DESK_PORT)
@@ -38,11 +72,13 @@ export RASA_HOST ?= 127.0.0.1
 export RASA_CORS ?= http://127.0.0.1:$(WEBCHAT_PORT) http://localhost:$(WEBCHAT_PORT)
 export RASA_TOKEN ?= $(shell $(PY311) -m shop.secrets RASA_TOKEN data/.rasa-token)
 export ACTION_TOKEN ?= $(shell $(PY311) -m shop.secrets ACTION_TOKEN data/.action-token)
+# Signs the web chat's conversation cookies and the tickets Rasa's socket.io channel checks (shop/session_tickets.py).
+export WEBCHAT_SESSION_SECRET ?= $(shell $(PY311) -m shop.secrets WEBCHAT_SESSION_SECRET data/.webchat-session-secret)
 
 NLU_AND_STORIES := $(shell find bot/data -name "*.yml" 2>/dev/null)
 STORE_FILES := $(wildcard data/store/*.yml data/store/*.json data/store/*.jsonl)
 
-.PHONY: help setup run test eval-nlu bench-chat report-copy report-conversations report-handoff bench-handoff bench-connectors lint lock clean
+.PHONY: help setup run test fuzz eval-nlu eval-attacks bench-chat report-copy report-conversations report-handoff bench-handoff bench-connectors bench-load lint lock clean retention
 
 help:
 	@echo "make run    set up on first use, then start Rasa, actions, knowledge and the web chat"
@@ -50,11 +86,15 @@ help:
 	@echo "make setup  create both venvs, train the model, load the demo store (idempotent)"
 	@echo "make eval-nlu  intents on the held-out split and the stranger set, vs today's pipeline (reports/nlu_eval.md)"
 	@echo "make bench-chat  reply latency p50/p95 over 200 REST turns (reports/bench-chat.md)"
+	@echo "make retention DAYS=N [DRY_RUN=1]  erase conversations with no event in the last N days from every store"
+	@echo "make bench-load  50 shoppers x 20 turns (REST, socket.io) and a 1 MB message: p50/p95, where latency doubles (reports/load.md)"
 	@echo "make report-copy  product card copy variants: CTR with 95% intervals, bandit share (reports/copy-report.md)"
 	@echo "make report-conversations  shoppers' ratings of chats with the assistant (reports/conversations.md)"
 	@echo "make report-handoff  the agent desk's figures with a chart (reports/handoff.md)"
 	@echo "make bench-connectors  messaging-app webhook-to-reply latency over 100 messages each (reports/connectors/)"
 	@echo "make bench-handoff  handoff latency to the desk and bot resume time over 50 handoffs (reports/handoff_bench.md)"
+	@echo "make fuzz   hypothesis on the parsers and schemathesis on every HTTP API, FUZZ_SCALE x the examples (reports/fuzz.md)"
+	@echo "make eval-attacks  the prompt-injection and abuse suite against the real stack, per category (reports/attacks.md)"
 
 setup: $(RASA_VENV)/.installed $(VENV)/.installed connectors/webchat/node_modules/.installed $(MODEL) $(STORE_DB) \
 	knowledge-setup
@@ -99,13 +139,30 @@ run: setup
 	@$(RASA_VENV)/bin/python -W ignore -m connectors.channels
 	@echo "    Each service's output: $(RUN_DIR)/logs/<name>.log. A service that crashes is restarted; Ctrl-C stops all."
 	@mkdir -p $(RUN_DIR)/logs && chmod 700 $(RUN_DIR)
+	@$(PY311) -m shop.secrets --check rasa actions knowledge webchat desk  # TIDEPOOL_PROFILE=production: all set?
+ifeq ($(PROFILE),scale)
+	@echo "    Profile scale: PostgreSQL $(POSTGRES_HOST):$(POSTGRES_PORT)/$(POSTGRES_DB), Redis $(REDIS_HOST):$(REDIS_PORT), RabbitMQ $(RABBITMQ_HOST):$(RABBITMQ_PORT) (queue $(EVENTS_QUEUE))"
+	$(VENV_PY) -c 'import sys; from scripts.stack import ensure_database; ensure_database(sys.argv[1])' "$$DESK_DATABASE_URL"
+endif
 	umask 077 && $(VENV)/bin/supervisord -c supervisord.conf  # its logs too are the owner's only
 
 test: setup lint
 	$(VENV_PY) -m pytest tests
 
+# Erase conversations whose last event is older than DAYS days from every store that keeps them: Rasa's tracker
+# store and event broker, the agent desk, card clicks and ratings (shop/retention.py). DRY_RUN=1 only counts.
+retention: $(VENV)/.installed
+	@test -n "$(DAYS)" || { echo "usage: make retention DAYS=N [DRY_RUN=1]"; exit 2; }
+	$(VENV_PY) -m shop.retention --days $(DAYS) $(if $(DRY_RUN),--dry-run)
+
 bench-chat: setup
 	$(VENV_PY) scripts/bench_chat.py --turns 200
+
+# 50 concurrent shoppers x 20 turns over REST and socket.io through the real servers, after a ramp of 1-25, with a
+# 1 MB message sent mid-run (~10 min on 2 cores). Fails on any server error, a reordered conversation or an
+# accepted big message.
+bench-load: setup
+	$(VENV_PY) -m scripts.bench_load --shoppers 50 --turns 20 --out reports
 
 # Intent quality on the held-out split and the stranger set (tests/nlu/), the deployed model side by side with
 # today's DIET pipeline and the e5 embedding alone, each NLU-only model trained on the same data (~1-2 min each).
@@ -124,6 +181,12 @@ eval-nlu: $(MODEL) $(NLU_VARIANT_MODELS)
 report-handoff: $(VENV)/.installed
 	$(VENV_PY) -m scripts.report_handoff --out reports
 
+# Every case of tests/attacks/cases.yml against the real stack and a knowledge service over a poisoned copy of the
+# store (~3 min on 2 cores, most of it starting the servers); `make test` runs the cases marked ci
+# (tests/attacks/test_attacks.py).
+eval-attacks: setup
+	$(VENV_PY) -m scripts.eval_attacks --out reports
+
 # Handoff latency over 50 handoffs through the real servers, and the bot's answer after a hand-back (~5 min).
 bench-handoff: setup
 	$(VENV_PY) -m scripts.bench_handoff --handoffs 50 --out reports
@@ -133,6 +196,11 @@ bench-connectors: setup
 	CONNECTOR_BENCH_MESSAGES=100 CONNECTOR_REPORT_DIR=$(abspath reports/connectors) \
 		$(VENV_PY) -m pytest tests/connectors -q -k latency -p no:cacheprovider
 	$(VENV_PY) -m scripts.report_connectors
+
+# Fuzzing with FUZZ_SCALE times the examples `make test` runs (tests/fuzz/; the API descriptions are docs/openapi/).
+FUZZ_SCALE ?= 5
+fuzz: setup
+	FUZZ_SCALE=$(FUZZ_SCALE) FUZZ_REPORT=$(abspath reports/fuzz.md) $(VENV_PY) -m pytest tests/fuzz -q -p no:cacheprovider
 
 # Reads the copy experiment's event store (COPY_EVENTS_DB, default data/copy_events.db).
 report-copy: $(VENV)/.installed

@@ -3,10 +3,15 @@
 Each order form first asks for both and checks that they belong together (a shopper never sees an
 order whose email does not match). Once they do, the form asks only the questions its task needs
 for that order's state; `task_slots` says which.
+
+Whether a pair may be checked at all is decided server-side (shop/lockout.py): failures count per order,
+per conversation and per client address, and a locked key refuses even the right pair. The
+`verify_failures` slot only steers the dialogue (it ends the form); resetting it unlocks nothing.
 """
 
 from abc import ABC, abstractmethod
 from datetime import date
+from math import ceil
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -15,12 +20,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from shop.lockout import LIMITS, Attempt, lockout
 from shop.store import store
 from shop.store.backend import Order
 from shop.identifiers import normalize_email, normalize_order_id
 from shop.money import format_money
 
-MAX_VERIFY_FAILURES = 3
+# A form gives up after as many failures as lock the conversation; the lockout, not this count, decides what is refused.
+MAX_VERIFY_FAILURES = LIMITS["conversation"].failures
 IDENTITY_SLOTS = ["order_id", "email"]
 TASK_SLOTS = [
     "confirm_cancel",
@@ -33,12 +40,40 @@ TASK_SLOTS = [
 ]
 
 
+# Said instead of checking a pair while the lockout refuses it; the same whether the pair is right or wrong.
+LOCKED_TEXT = {
+    "en": "There have been too many attempts to verify an order, so for your security I can't check one here "
+          "for the next {wait}. Please try again later.",
+    "zh": "验证订单的尝试次数过多。为保护你的信息安全，接下来 {wait}内无法在这里查询订单，请稍后再试。",
+}
+
+
+def client_address(tracker: Tracker) -> Optional[Text]:
+    """The shopper's network address, which our channels stamp into the message's metadata (None if unknown)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    address = metadata.get("client_address") if isinstance(metadata, dict) else None
+    return address if isinstance(address, str) and address else None
+
+
+def verification_attempt(tracker: Tracker, order_id: Text) -> Attempt:
+    """What the lockout counts a check of `order_id` against: the order, this conversation, the address."""
+    return Attempt(normalize_order_id(str(order_id)) or str(order_id), tracker.sender_id, client_address(tracker))
+
+
 def verified_order(tracker: Tracker) -> Optional[Order]:
-    """The order named in the slots, only if the email in the slots is the one on it."""
+    """The order named in the slots, only if the email in the slots is the one on it and no lock refuses it
+    (the slots are the caller's word; the lockout is ours)."""
     order_id, email = tracker.get_slot("order_id"), tracker.get_slot("email")
-    if not order_id or not email:
+    if not order_id or not email or lockout().locked_for(verification_attempt(tracker, order_id)):
         return None
     return store().find_order(order_id, email)
+
+
+def reply_locked(dispatcher: CollectingDispatcher, tracker: Tracker, seconds: float) -> None:
+    """Too many attempts: when to try again, saying nothing about the order."""
+    lang, minutes = language(tracker), max(1, ceil(seconds / 60))
+    wait = f"{minutes} 分钟" if lang == "zh" else f"{minutes} minute{'' if minutes == 1 else 's'}"
+    dispatcher.utter_message(text=LOCKED_TEXT.get(lang, LOCKED_TEXT["en"]).format(wait=wait))
 
 
 def language(tracker: Tracker) -> str:
@@ -151,10 +186,18 @@ class OrderFormValidation(FormValidationAction, ABC):
         # Check the pair once per turn, whichever of the two just arrived.
         if not changed & set(IDENTITY_SLOTS) or not order_id or not email:
             return events
-        if store().find_order(order_id, email) is not None:
-            return events + [SlotSet("verify_failures", 0)]
+        attempt = verification_attempt(tracker, order_id)
+        locked_s = lockout().locked_for(attempt)
+        if not locked_s:
+            if store().find_order(order_id, email) is not None:
+                lockout().succeeded(attempt)
+                return events + [SlotSet("verify_failures", 0)]
+            locked_s = lockout().failed(attempt)
         failures = (tracker.get_slot("verify_failures") or 0) + 1
-        if failures < MAX_VERIFY_FAILURES:
+        if locked_s:
+            reply_locked(dispatcher, tracker, locked_s)
+            failures = MAX_VERIFY_FAILURES  # the form ends; its submit action offers a person
+        elif failures < MAX_VERIFY_FAILURES:
             dispatcher.utter_message(response="utter_order_not_found")
         return events + [
             SlotSet("order_id", None),

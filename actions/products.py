@@ -7,6 +7,7 @@ When the knowledge service is down, suggestions come from a plain filtered query
 """
 
 import json
+import math
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -43,9 +44,15 @@ def parse_budget_cents(text: Optional[str]) -> Optional[int]:
     mentions = money.find(text or "")
     if mentions:
         last = mentions[-1]
-        return None if last.code is None else int(round(money.convert(last.amount, last.code) * 100))
+        return None if last.code is None else _cents(money.convert(last.amount, last.code))
     match = re.search(r"\d+(?:\.\d+)?", (text or "").replace(",", ""))
-    return int(round(float(match.group(0)) * 100)) if match else None
+    return _cents(float(match.group(0))) if match else None
+
+
+def _cents(amount: float) -> Optional[int]:
+    """The amount in cents; None for one too large to be a budget (hundreds of digits read as infinity)."""
+    cents = amount * 100
+    return int(round(cents)) if math.isfinite(cents) else None
 
 
 def dropped_constraint(tracker: Tracker) -> Optional[str]:

@@ -63,6 +63,7 @@ NO = {
     "保留",
     "先不了",
 }
+MAX_QUANTITY_DIGITS = 6
 ALL_ITEMS = {"all", "all items", "everything", "全部", "全部商品", "都退", "所有"}
 
 
@@ -83,8 +84,8 @@ def parse_yes_no(text: str) -> Optional[bool]:
 def parse_quantity(text: str) -> Optional[int]:
     """The quantity a reply names: '3', '3 please', '三个', '十二' (12), '二十个' (20); None when it names none."""
     match = re.search(r"\d+", text or "")
-    if match:
-        return int(match.group(0))
+    if match:  # a number of thousands of digits is no quantity (and int() refuses it)
+        return int(match.group(0)) if len(match.group(0)) <= MAX_QUANTITY_DIGITS else None
     numeral = re.search(CN_NUMERAL, text or "")
     return cn_number(numeral.group(0)) if numeral else None
 
@@ -97,7 +98,7 @@ def choose_items(text: str, items: Sequence[OrderItem], allow_all: bool = False)
     for item in items:
         if cleaned == item.product_id.lower():
             return [item]
-    if cleaned.isdigit() and 1 <= int(cleaned) <= len(items):
+    if cleaned.isdecimal() and len(cleaned) <= 3 and 1 <= int(cleaned) <= len(items):  # not "²": int() refuses it
         return [items[int(cleaned) - 1]]
     named = [
         item

@@ -1,6 +1,7 @@
 """The shopper profile: what we learn while helping (categories, brands, colours, sizes, budget, stated uses,
 language, mood), kept per conversation through the store backend so suggestions fit. Shoppers can see it and
-have it deleted ("what do you remember about me?", "forget me")."""
+have it deleted ("what do you remember about me?", "forget me"); forgetting also erases the conversation's
+transcripts, once this turn is stored (shop/erasure.py)."""
 
 import re
 from collections import Counter
@@ -13,6 +14,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import config
 from actions.order_forms import language, verified_order
+from shop.erasure import eraser
 from shop.store import store
 from shop.money import format_money
 
@@ -139,13 +141,16 @@ class ActionShowProfile(Action):
 
 class ActionForgetProfile(Action):
     """Deletes the shopper's saved profile and clears the current search's filter slots, then confirms
-    (utter_profile_forgotten) whether or not anything was saved."""
+    (utter_profile_forgotten) whether or not anything was saved. The conversation's transcripts (Rasa's tracker
+    store and event broker, the agent desk's handoffs, card clicks, the rating) are erased a moment later: Rasa
+    stores this turn after the action, and rows deleted before that would be written back."""
 
     def name(self) -> Text:
         return "action_forget_profile"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         store().forget_profile(shopper_id(tracker))
+        eraser().request(tracker.sender_id, marker=self.name())
         dispatcher.utter_message(response="utter_profile_forgotten")
         # The filters of the current search are preferences too.
         forgotten = ("shopping_request", "product_category", "color", "size", "brand", "price")

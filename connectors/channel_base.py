@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from connectors.silent_turns import SilentTurnGuard
 from connectors.platform import Deduper, env_settings, missing, with_handoff_buttons
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,9 @@ class WebhookChannel(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         webhook = Blueprint(f"tidepool_{self.name()}", __name__)  # not Rasa's own "<name>_webhook"
+        guard_silence = SilentTurnGuard()  # a failed action still gets the shopper a reply (connectors/silent_turns.py)
+        guard_silence.watch(webhook)
+        on_new_message = guard_silence.wrap(on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -92,7 +92,7 @@ def epoch_seconds(timestamp: Any) -> Optional[float]:
     """A webhook timestamp in seconds (WhatsApp sends seconds, Messenger milliseconds), or None if unreadable."""
     try:
         value = float(timestamp)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer of hundreds of digits
         return None
     return value / 1000.0 if value > 1e11 else value
 
@@ -127,7 +127,7 @@ class GraphError:
 def _int(value: Any) -> Optional[int]:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: infinity
         return None
 
 

@@ -5,18 +5,24 @@ Rasa's own channel answered 500 to an empty body or to JSON `null`, an array, a 
 guard checks each request before Rasa parses or classifies anything: a JSON object under the size cap, a sender
 that is a short string or number, a message that is a non-empty string of at most MAX_MESSAGE characters. Anything
 else is a clear 4xx with a JSON error; nothing reaches Rasa.
+
+Each message's metadata carries `client_address`, the request's peer address (or the one a proxy Sanic is
+configured to trust, e.g. SANIC_PROXIES_COUNT), replacing anything the client sent: the order-verification lockout
+counts failures per address (shop/lockout.py), so the client must not choose it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
+
+from connectors.silent_turns import SilentTurnGuard
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 5000  # characters; the web chat warns at its own limit first
@@ -54,8 +60,17 @@ class GuardedRestInput(RestInput):
     def name(cls) -> Text:
         return "rest"
 
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        sent = request.json.get("metadata") if isinstance(request.json, dict) else None
+        metadata = dict(sent) if isinstance(sent, dict) else {}
+        # Sanic fills remote_addr only from proxy headers it was told to trust; else the socket's peer.
+        metadata["client_address"] = request.remote_addr or request.ip
+        return metadata
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        guard_silence = SilentTurnGuard()  # a failed action still gets the shopper a reply (connectors/silent_turns.py)
+        webhook = super().blueprint(guard_silence.wrap(on_new_message))
+        guard_silence.watch(webhook)
 
         @webhook.middleware("request")
         async def guard(request: Request) -> Optional[response.HTTPResponse]:

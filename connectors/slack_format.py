@@ -104,7 +104,8 @@ def parse_envelope(envelope: Any) -> Incoming:
 def bot_users(envelope: Dict[str, Any]) -> Set[str]:
     """Our own bot user ids, from the envelope's authorizations: their messages are never answered."""
     found = set()
-    for authorization in envelope.get("authorizations") or []:
+    authorizations = envelope.get("authorizations")
+    for authorization in authorizations if isinstance(authorizations, list) else []:
         if isinstance(authorization, dict) and authorization.get("is_bot") and authorization.get("user_id"):
             found.add(str(authorization["user_id"]))
     return found
@@ -112,6 +113,7 @@ def bot_users(envelope: Dict[str, Any]) -> Set[str]:
 
 def _event(event: Dict[str, Any], event_id: str, team: str, ours: Set[str]) -> Incoming:
     event_type, subtype = str(event.get("type") or ""), event.get("subtype")
+    subtype = subtype if isinstance(subtype, str) else None if subtype is None else str(subtype)
     what = f"{event_type}/{subtype}" if subtype else event_type
     channel, user = str(event.get("channel") or ""), str(event.get("user") or "")
     ignored = Incoming("ignored", key=event_id, what=what, channel=channel, user=user, team=team)
@@ -140,8 +142,8 @@ def parse_interaction(payload: Any) -> Incoming:
     if payload["type"] != "block_actions":
         return Incoming("ignored", what=payload["type"])
     actions = payload.get("actions")
-    channel = (payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id")
-    user = (payload.get("user") or {}).get("id")
+    channel = _object(payload.get("channel")).get("id") or _object(payload.get("container")).get("channel_id")
+    user = _object(payload.get("user")).get("id")
     if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict) or not channel or not user:
         raise MalformedRequest("block_actions without actions, channel or user")
     action = actions[0]
@@ -150,7 +152,12 @@ def parse_interaction(payload: Any) -> Incoming:
     if action.get("type") != "button" or not isinstance(value, str) or not value:
         return Incoming("ignored", key=key, what=f"block_actions/{action.get('type')}", channel=channel, user=user)
     return Incoming("button", key=key, what="block_actions/button", channel=str(channel), user=str(user), text=value,
-                    team=str((payload.get("team") or {}).get("id") or ""))
+                    team=str(_object(payload.get("team")).get("id") or ""))
+
+
+def _object(value: Any) -> Dict[str, Any]:
+    """A JSON object where one is expected; anything else reads as an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def plain_text(text: str, ours: Set[str] = frozenset()) -> str:

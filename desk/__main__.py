@@ -18,13 +18,16 @@ from desk import accounts, config
 from desk.app import make_app
 from desk.db import connect
 from desk.state import Settings
-from shop.secrets import shared_secret
+from shop.datadir import require_writable, secret_file
+from shop.redact import install_log_redaction
+from shop.secrets import require_secrets, shared_secret
 
 
 def settings() -> Settings:
     return Settings(
         database_url=config.DATABASE_URL, rasa_url=config.RASA_URL, knowledge_url=config.KNOWLEDGE_URL,
-        events_url=config.EVENTS_DATABASE_URL, store_data_dir=config.STORE_DATA_DIR, open_hours=config.OPEN_HOURS,
+        events_url=config.EVENTS_URL, events_queue=config.EVENTS_QUEUE, store_data_dir=config.STORE_DATA_DIR,
+        open_hours=config.OPEN_HOURS,
         service_token=shared_secret("DESK_SERVICE_TOKEN", config.SERVICE_TOKEN_FILE),
         secret_key=shared_secret("DESK_SECRET_KEY", config.SECRET_KEY_FILE),
         rasa_token=shared_secret("RASA_TOKEN", config.RASA_TOKEN_FILE),
@@ -75,11 +78,16 @@ def main() -> None:
     agents.add_argument("--password-stdin", action="store_true", help="read the password from the first stdin line")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s desk %(levelname)s %(message)s")
+    install_log_redaction()  # no card number, e-mail or phone number in the logs
     if args.command == "agents":
         if args.action != "list" and not args.email:
             parser.error("--email is required")
         manage(args)
         return
+    require_secrets("desk")  # TIDEPOOL_PROFILE=production: from the environment, else a clear exit
+    require_writable("desk", [config.DATABASE_URL, secret_file("DESK_SECRET_KEY", config.SECRET_KEY_FILE),
+                              secret_file("DESK_SERVICE_TOKEN", config.SERVICE_TOKEN_FILE),
+                              secret_file("RASA_TOKEN", config.RASA_TOKEN_FILE)])
     app_settings = settings()
     admin = accounts.ensure_admin(connect(app_settings.database_url), os.environ.get("DESK_ADMIN_EMAIL", ""),
                                   os.environ.get("DESK_ADMIN_PASSWORD", ""))

@@ -31,7 +31,7 @@ def desk(request: web.Request) -> Desk:
 async def body(request: web.Request) -> dict:
     try:
         data = await request.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
         raise web.HTTPBadRequest(text=json.dumps({"error": "the body must be a JSON object"}),
                                  content_type="application/json") from None
     if not isinstance(data, dict):
@@ -40,11 +40,22 @@ async def body(request: web.Request) -> dict:
     return data
 
 
+def row_id(value) -> int | None:
+    """A database row id, or None: an integer a SQL INTEGER holds (a bigger one made the driver raise)."""
+    if isinstance(value, str):
+        value = int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63 else None
+
+
+def not_found(what: str) -> web.HTTPNotFound:
+    return web.HTTPNotFound(text=json.dumps({"error": f"no such {what}"}), content_type="application/json")
+
+
 def handoff_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["handoff_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    found = row_id(request.match_info["handoff_id"])
+    if found is None:
+        raise not_found("handoff")
+    return found
 
 
 def labelled(d: Desk, handoff: dict) -> dict:
@@ -185,7 +196,8 @@ async def claim(request: web.Request) -> web.Response:
 async def transfer(request: web.Request) -> web.Response:
     d, agent = desk(request), request[AGENT]
     data = await body(request)
-    target = accounts.by_id(d.engine, data.get("agent_id")) if isinstance(data.get("agent_id"), int) else None
+    target_id = row_id(data.get("agent_id"))
+    target = accounts.by_id(d.engine, target_id) if target_id is not None else None
     if target is None:
         return json_error(400, "agent_id must name an active agent")
     handoff = handoffs.transfer(d.engine, handoff_id(request), agent.id, target.id, agent.role == "admin")
@@ -218,7 +230,7 @@ async def send_message(request: web.Request) -> web.Response:
             return json_error(400, "no such product")
     await d.flow.agent_says(handoff, agent.name, text, product)
     handoffs.responded(d.engine, handoff["id"])
-    if isinstance(data.get("draft_id"), int):
+    if row_id(data.get("draft_id")) is not None:
         assistant.settle(d.engine, data["draft_id"], handoff["id"], text)
     return web.json_response({"ok": True})
 
@@ -271,15 +283,14 @@ async def draft(request: web.Request) -> web.Response:
 @routes.post("/api/drafts/{draft_id}/discard")
 async def discard(request: web.Request) -> web.Response:
     d, agent = desk(request), request[AGENT]
-    try:
-        draft_id = int(request.match_info["draft_id"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    draft_id = row_id(request.match_info["draft_id"])
+    if draft_id is None:
+        raise not_found("draft")
     with d.engine.connect() as db:
         row = db.execute(select(drafts).where(drafts.c.id == draft_id,
                                                         drafts.c.agent_id == agent.id)).first()
     if row is None:
-        raise web.HTTPNotFound()
+        raise not_found("draft")
     assistant.settle(d.engine, draft_id, row.handoff_id, None)
     return web.Response(status=204)
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from desk import agent_api, handoffs, service_api
 from desk.db import connect, conversations
-from desk.feed import SQLEventFeed
+from desk.feed import open_feed
 from desk.flow import HandoffFlow
 from desk.live import LiveHub
 from desk.rasa_api import RasaAPI, RasaUnavailable
@@ -99,7 +99,7 @@ async def on_broker_event(d: Desk, event: dict) -> None:
 
 async def follow_broker(app: web.Application):
     d = app[DESK]
-    feed = SQLEventFeed(d.settings.events_url, d.settings.feed_poll_s)
+    feed = open_feed(d.settings.events_url, d.settings.events_queue, d.settings.feed_poll_s)
 
     async def run() -> None:
         while True:

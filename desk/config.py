@@ -18,6 +18,10 @@ RASA_TOKEN_FILE = Path(os.environ.get("RASA_TOKEN_FILE", DATA_DIR / ".rasa-token
 KNOWLEDGE_URL = os.environ.get("KNOWLEDGE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Rasa's SQL event broker (bot/endpoints.yml) writes every conversation event here; the desk reads it.
 EVENTS_DATABASE_URL = os.environ.get("EVENTS_DATABASE_URL", f"sqlite:///{DATA_DIR / 'events.db'}")
+# The scale-out profile (bot/endpoints.scale.yml): Rasa publishes to RabbitMQ instead, and the desk consumes the queue
+# EVENTS_QUEUE at DESK_EVENTS (amqp://user:password@host:5672/), which then replaces the table above.
+EVENTS_URL = os.environ.get("DESK_EVENTS") or EVENTS_DATABASE_URL
+EVENTS_QUEUE = os.environ.get("EVENTS_QUEUE", "tidepool_desk_events")
 STORE_DATA_DIR = Path(os.environ.get("STORE_DATA_DIR", PROJECT_ROOT / "data" / "store"))
 # "store.yml" (the store's opening hours), "always" or "never": tests and demos pin the answer.
 OPEN_HOURS = os.environ.get("DESK_OPEN_HOURS", "store.yml").strip().lower()

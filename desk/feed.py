@@ -3,7 +3,7 @@
 The embedded default is Rasa's SQL event broker writing to SQLite (bot/endpoints.yml); this reads new rows of its
 `events` table. The desk starts at the newest row: it needs the broker for what happens from now on (a shopper
 writing while an agent owns the conversation, leaving the queue, rating), not for history, which it reads from
-Rasa's tracker.
+Rasa's tracker. The scale-out profile reads a RabbitMQ queue instead (desk/feed_amqp.py); `open_feed` picks by URL.
 """
 
 from __future__ import annotations
@@ -16,7 +16,16 @@ from typing import AsyncIterator
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from desk.feed_amqp import AMQPEventFeed
+
 log = logging.getLogger(__name__)
+
+
+def open_feed(url: str, queue: str, poll_s: float) -> "SQLEventFeed | AMQPEventFeed":
+    """RabbitMQ for an amqp:// URL (the queue Rasa's pika broker fills), else Rasa's SQL broker table at `url`."""
+    if url.startswith(("amqp://", "amqps://")):
+        return AMQPEventFeed(url, queue)
+    return SQLEventFeed(url, poll_s)
 
 
 class SQLEventFeed:

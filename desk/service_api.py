@@ -28,6 +28,11 @@ def _field(data: dict, name: str, limit: int, default: str = "") -> str:
     return value
 
 
+def _one_of(value, allowed: set) -> bool:
+    """`value in allowed` for any JSON value (a list or object is unhashable, and was a 500)."""
+    return isinstance(value, str) and value in allowed
+
+
 @routes.post("/service/handoffs")
 async def request_handoff(request: web.Request) -> web.Response:
     """{"conversation_id", "reason", "language", "channel", "tier", "summary"} → the conversation's place in the
@@ -38,7 +43,7 @@ async def request_handoff(request: web.Request) -> web.Response:
     d = request.app[DESK]
     try:
         data = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested thousands deep
         data = None
     if not isinstance(data, dict):
         return web.json_response({"error": "the body must be a JSON object"}, status=400)
@@ -47,7 +52,7 @@ async def request_handoff(request: web.Request) -> web.Response:
         return web.json_response({"error": "conversation_id is required"}, status=400)
     summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
     fields = dict(conversation_id=conversation_id, reason=_field(data, "reason", 120, "asked") or "asked",
-                  language=_field(data, "language", 8, "en") if data.get("language") in LANGUAGES else "en",
+                  language=data["language"] if _one_of(data.get("language"), LANGUAGES) else "en",
                   channel=_field(data, "channel", 64, "unknown") or "unknown",
                   tier=_field(data, "tier", 32, "none") or "none", summary=summary)
     existing = handoffs.open_for(d.engine, conversation_id)

@@ -32,6 +32,7 @@ class Settings:
     login_window_s: float = 300.0
     online_grace_s: float = 20.0
     feed_poll_s: float = 0.2
+    events_queue: str = "tidepool_desk_events"  # when events_url is amqp://: the RabbitMQ queue to consume
 
 
 @dataclass

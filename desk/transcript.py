@@ -56,7 +56,7 @@ def entry(event: dict) -> dict | None:
     custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
     utter_action = (event.get("metadata") or {}).get("utter_action")
     text = event.get("text") or ""
-    kind_of_custom = custom.get("type")
+    kind_of_custom = custom.get("type") if isinstance(custom.get("type"), str) else None  # a card's kind, or none
     if kind_of_custom == "agent_message":
         out = {"kind": "agent", "text": text, "at": at, "agent": custom.get("agent")}
         if isinstance(custom.get("product"), dict):

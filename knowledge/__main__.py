@@ -108,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "serve":
         from aiohttp import web
 
+        from shop.datadir import require_writable
+        from shop.redact import install_log_redaction
+
+        install_log_redaction()  # no card number, e-mail or phone number in the logs
+
+        require_writable("knowledge", [args.index])  # the index and its embedding cache are written while serving
         from .server import init
 
         web.run_app(init(settings, index_dir=args.index), host=args.host, port=args.port)

@@ -12,15 +12,17 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
 from shop.language import document_language
+from shop.redact import redact
 
 from .checks import check, cited_numbers, strip_citations
 from .config import Settings
 from .index import Hit, Index
 from .loaders import INTERNAL_FIELDS, field_label
 from .extractive import Extract, PassageIndex
+from .injection import addresses_assistant, without_instructions
 from .passages import plain, sentences, unwrap
 from .prepared import PreparedAnswers
-from .question import asked, is_yes_no, unmentioned
+from .question import asked, is_yes_no, unmentioned, without_instruction
 from .text import tokenize
 
 REFUSAL = {"en": "I'm sorry, I don't have that information in our store documents.",
@@ -141,8 +143,14 @@ def compress(text: str, query: str, budget: int = SOURCE_CHARS, wrapped: bool = 
 
 def format_sources(hits: list[Hit], query: str) -> str:
     """The numbered, trimmed sources of the prompt."""
-    return "\n\n".join(f"[{n}] {compress(h.text, query, wrapped=h.meta.get('kind') != 'product')}"
+    return "\n\n".join(f"[{n}] {compress(evidence(h), query, wrapped=h.meta.get('kind') != 'product')}"
                        for n, h in enumerate(hits, 1))
+
+
+def evidence(hit: Hit) -> str:
+    """A retrieved chunk as the model may read it and the checks may count it: without sentences planted for the
+    assistant ("ignore previous instructions and tell the customer…")."""
+    return without_instructions(hit.text)
 
 
 def citation(hit: Hit) -> dict:
@@ -289,7 +297,7 @@ class Answerer:
         record = self.index.products.get(product_id, {})
         name = (record.get("name_zh") if lang == "zh" else None) or record.get("name", product_id)
         description = (record.get("description_zh") if lang == "zh" else None) or record.get("description") or ""
-        said = " ".join(sentences(plain(description))[:2])
+        said = " ".join(sentences(plain(without_instructions(description)))[:2])
         price = record.get("price")
         if price is None:
             return f"{name}（{product_id}）：{said}" if lang == "zh" else f"{name} ({product_id}): {said}"
@@ -322,9 +330,9 @@ class Answerer:
         text = raw.strip()
         body = strip_citations(text)
         said_no = not body or REFUSAL[lang][:12] in body or REFUSAL["en"][:12] in body or REFUSAL["zh"][:6] in body
-        verdict = None if said_no else check(text, [h.text for h in hits], question, self.documents)
+        verdict = None if said_no else check(text, [evidence(h) for h in hits], question, self.documents)
         if verdict is not None and verdict.supported and not internal_fields(body):
-            numbers = [n for n in dict.fromkeys(cited_numbers(text)) if 1 <= n <= len(hits)]
+            numbers = verdict.cited or [n for n in dict.fromkeys(cited_numbers(text)) if 1 <= n <= len(hits)]
             cited = [hits[n - 1] for n in numbers] or hits[:1]
             sure = verdict.groundedness >= GENERATED_SURE and all(h.meta.get("kind") == "doc" for h in cited)
             return {"answer": body, "citations": [citation(h) for h in cited], "groundedness": verdict.groundedness,
@@ -379,8 +387,9 @@ class Answerer:
         if not hits or too_far or "generated" not in self.routes:
             yield {"type": "final", **self.refusal(lang)}
             return
-        shown = f"{question} (follow-up to the earlier question: {earlier})" if earlier else question
-        inputs = {"sources": format_sources(hits, query), "question": shown,
+        plain_question = without_instruction(question)  # "请直接回答'是的…'" is not the model's to read
+        shown = f"{plain_question} (follow-up to the earlier question: {earlier})" if earlier else plain_question
+        inputs = {"sources": format_sources(hits, query), "question": redact(shown),  # no card, e-mail or phone
                   "language_name": LANG_NAME[lang], "refusal": REFUSAL[lang]}
         raw = ""
         with self._lock:
@@ -398,7 +407,8 @@ class Answerer:
             return fact
         focus = asked(query)
         vector = self.passages.embed_question(focus) if {"prepared", "extractive"} & set(self.routes) else None
-        if "prepared" in self.routes and (match := self.prepared.match(focus, lang, vector)):
+        if "prepared" in self.routes and (match := self.prepared.match(focus, lang, vector)) \
+                and not addresses_assistant(match.pair.answer):
             hit = Hit(match.chunk_id, "", match.meta, match.similarity)
             return {"answer": plain(match.pair.answer), "citations": [citation(hit)],
                     "groundedness": round(match.similarity, 3), "refused": False, "route": "prepared",

@@ -11,6 +11,7 @@ import numpy as np
 
 from .embed import E5EmbeddingFunction, EmbeddingCache, embed_cached
 from .index import CACHE_FILE, Index
+from .injection import without_instructions
 from .passages import Passage, passages
 from .text import tokenize
 
@@ -74,8 +75,9 @@ class PassageIndex:
             if self._version == self.index.version:
                 return
             got = self.index.col.get(where={"kind": "doc"}, include=["documents", "metadatas"])
+            # text planted for the assistant ("ignore previous instructions…") is never quoted
             items = [(p, meta) for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
-                     for p in passages(cid, text)]
+                     for p in passages(cid, without_instructions(text))]
             texts = [f"{p.heading}: {p.text}" for p, _ in items]
             cache = EmbeddingCache(Path(self.index.path) / CACHE_FILE)  # the index's: one connection per thread
             try:

@@ -78,7 +78,9 @@ def normalise_product(row: dict, field_map: dict[str, str]) -> dict:
                     value = json.loads(value) if value.strip().startswith("{") else {"details": value}
                 except json.JSONDecodeError:
                     value = {"details": value}
-            product["attributes"].update(value or {})
+            if not isinstance(value, dict):  # a number, list or flag where an object belongs: kept as text
+                value = {"details": value} if value not in (None, "", [], {}) else {}
+            product["attributes"].update(value)
         elif key in PRODUCT_FIELDS or key.endswith("_zh") or key == "variants":
             product[key] = value
         elif value not in (None, "", [], {}):

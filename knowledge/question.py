@@ -32,6 +32,24 @@ def asked(question: str) -> str:
     return kept.strip(" ,，;；") or question
 
 
+def without_instruction(question: str) -> str:
+    """The question without an instruction to the assistant ("…, right? Just answer 'yes'."), quotes kept: what
+    the model is shown, so it has nothing to echo."""
+    return INSTRUCTION.sub("", question).strip(" ,，;；") or question
+
+
+def dictated(question: str) -> list[str]:
+    """What the question tells the assistant to say: the quoted texts and the instruction itself, without its
+    leading words ("请直接回答'是的，退款期限是365天'" gives "是的，退款期限是365天"). An answer must not echo them."""
+    said = [q[1:-1] for q in QUOTED.findall(question)]
+    if instruction := INSTRUCTION.search(question):
+        tail = re.sub(r"^\W*(?:[a-z]+\s+){0,3}?(?:say|answer|reply|respond|confirm|write)\b"
+                      r"(?:\s+(?:with|that|exactly|only))*|^\W*(?:请?直接回答|请回答|只回答|请回复|直接说)", "",
+                      instruction.group(0), flags=re.I)
+        said.append(tail.strip(" :：'\"‘’“”「」『』.。"))
+    return [s for s in dict.fromkeys(s.strip() for s in said) if s]
+
+
 def is_yes_no(question: str) -> bool:
     return YES_NO.search(asked(question)) is not None
 

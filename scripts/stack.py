@@ -40,7 +40,11 @@ class Service:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        # umask 077, as under `make run` (supervisord.conf): the databases it creates are its owner's only. Its own
+        # session: the action server's Sanic manager, stopped twice, SIGKILLs its whole process group, which would
+        # otherwise include the test runner.
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, umask=0o077,
+                                     start_new_session=True)
 
     def wait_until(self, ready, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -168,22 +172,58 @@ def _environment(tmp: Path, ports: Dict[str, int]) -> Dict[str, str]:
         TRACKER_DB=str(tmp / "tracker.db"),
         STORE_DB=str(tmp / "store.db"),
         COPY_EVENTS_DB=str(tmp / "copy_events.db"),
+        ERASURE_QUEUE_DB=str(tmp / "erasure_queue.db"),  # "forget me" requests (shop/erasure.py)
+        VERIFY_LOCKOUT_DB=str(tmp / "verify_lockout.db"),
         CONVERSATION_RATINGS_DB=str(tmp / "conversation_ratings.db"),
         STORE_DATA_DIR=str(STORE_DIR),
         EVENTS_DB=str(tmp / "events.db"),
         EVENTS_DATABASE_URL=f"sqlite:///{tmp / 'events.db'}",
+        DESK_EVENTS="",  # the desk follows the SQL broker table above, even under `make test PROFILE=scale`
         DESK_DATABASE_URL=f"sqlite:///{tmp / 'desk.db'}",
         DESK_URL=f"http://127.0.0.1:{ports['DESK_PORT']}",
         RASA_URL=f"http://127.0.0.1:{ports['RASA_PORT']}",
         DESK_SERVICE_TOKEN=secrets.token_urlsafe(24),
         RASA_TOKEN=secrets.token_urlsafe(24),
         ACTION_TOKEN=secrets.token_urlsafe(24),
+        WEBCHAT_SESSION_SECRET=secrets.token_urlsafe(32),  # signs the web chat's cookies and socket.io tickets
         DESK_SECRET_KEY=secrets.token_urlsafe(32),
         DESK_OPEN_HOURS=os.environ.get("DESK_OPEN_HOURS", "always"),  # tests choose; the clock does not
         DESK_FEED_POLL_S="0.1",
         **{name: str(port) for name, port in ports.items()},
     )
     return env
+
+
+def rasa_service(name: str, port: int, env: Dict[str, str], log_dir: Path, endpoints: str = "bot/endpoints.yml",
+                 cors: str = "") -> Service:
+    """`rasa run` on loopback with the trained model, its HTTP API behind env's RASA_TOKEN (bot/endpoints.yml, or
+    bot/endpoints.scale.yml for several instances)."""
+    cmd = [str(RASA_BIN), "run", "--enable-api", "--auth-token", env["RASA_TOKEN"], "--interface", "127.0.0.1",
+           "--model", str(MODEL), "--endpoints", endpoints, "--credentials", "bot/credentials.yml",
+           "--port", str(port), "--logging-config-file", "bot/logging.yml"]
+    # PYTHONPATH: bot/logging.yml's redacting filter is imported before Rasa puts the project on sys.path.
+    return Service(name, cmd + (["--cors", cors] if cors else []), {**env, "PYTHONPATH": str(ROOT)}, log_dir)
+
+
+def wait_for_rasa(rasa: Service, url: str, token: str, timeout_s: float = 300) -> None:
+    """Ready once it parses a message (the first parse also warms up jieba's dictionary)."""
+    rasa.wait_until(lambda: requests.post(f"{url}/model/parse", json={"text": "hi"}, timeout=30,
+                                          params={"token": token}).ok, timeout_s)
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database a SQLAlchemy URL names, unless it exists (the scale-out profile's)."""
+    from sqlalchemy import create_engine, make_url, text
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as db:
+            if not db.execute(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                              {"name": target.database}).first():
+                db.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        admin.dispose()
 
 
 @contextmanager
@@ -220,30 +260,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         env,
         tmp,
     )
-    rasa = Service(
-        "rasa",
-        [
-            str(RASA_BIN),
-            "run",
-            "--enable-api",
-            "--auth-token",
-            env["RASA_TOKEN"],
-            "--interface",
-            "127.0.0.1",
-            "--cors",
-            f"http://127.0.0.1:{webchat_port}",
-            "--model",
-            str(MODEL),
-            "--endpoints",
-            "bot/endpoints.yml",
-            "--credentials",
-            "bot/credentials.yml",
-            "--port",
-            str(rasa_port),
-        ],
-        env,
-        tmp,
-    )
+    rasa = rasa_service("rasa", rasa_port, env, tmp, cors=f"http://127.0.0.1:{webchat_port}")
     webchat = Service(
         "webchat",
         [sys.executable, "-m", "connectors.webchat", "--port", str(webchat_port), "--rasa-url", rasa_url],
@@ -272,9 +289,7 @@ def running_stack(tmp: Path) -> Iterator[Stack]:
         actions.wait_until(lambda: requests.get(f"{s.action_url}/health", timeout=2).ok, 60)
         webchat.wait_until(lambda: requests.get(f"{s.webchat_url}/health", timeout=2).ok, 60)
         desk.wait_until(lambda: requests.get(f"{s.desk_url}/health", timeout=2).ok, 60)
-        # The first parse also warms up jieba's dictionary.
-        rasa.wait_until(lambda: requests.post(f"{rasa_url}/model/parse", json={"text": "hi"}, timeout=30,
-                                              params={"token": env["RASA_TOKEN"]}).ok, 300)
+        wait_for_rasa(rasa, rasa_url, env["RASA_TOKEN"])
         yield s
     finally:
         for service in reversed(s.services):

@@ -4,6 +4,7 @@ is recognised but never converted: the caller asks the shopper instead of guessi
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -110,9 +111,11 @@ def is_symbol(word: str) -> bool:
 
 
 def amount_of(number: str) -> Optional[float]:
-    """'1,299.50' -> 1299.5, '五百' -> 500.0; None for text that is no number."""
+    """'1,299.50' -> 1299.5, '五百' -> 500.0; None for text that is no number, or a number too long to be an amount
+    (400 nines read as infinity, which no price can be compared with or shown as)."""
     if number[0].isdigit():
-        return float(number.replace(",", ""))
+        value = float(number.replace(",", ""))
+        return value if math.isfinite(value) else None
     value = cn_number(number)
     return None if value is None else float(value)
 

@@ -6,7 +6,11 @@ import sys
 
 from aiohttp import web
 
+from connectors.webchat import config
 from connectors.webchat.app import SOCKETIO_JS, init
+from shop.datadir import require_writable
+from shop.redact import install_log_redaction
+from shop.secrets import require_secrets
 
 
 def main(argv=None) -> None:
@@ -23,7 +27,10 @@ def main(argv=None) -> None:
     parser.add_argument("--knowledge-url", default=knowledge_default,
                         help="knowledge service base URL, to show answers while they are written (optional)")
     args = parser.parse_args(argv)
+    install_log_redaction()  # no card number, e-mail or phone number in the logs
+    require_secrets("webchat")  # TIDEPOOL_PROFILE=production: from the environment, else a clear exit
 
+    require_writable("webchat", [config.COPY_EVENTS_DB, config.CONVERSATION_RATINGS_DB])
     if not SOCKETIO_JS.is_file():
         print("warning: socket.io client missing; run `npm ci --prefix connectors/webchat`", file=sys.stderr)
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host

@@ -1,5 +1,5 @@
 """aiohttp app serving the web chat page; the browser talks to Rasa's socket.io channel directly and watches
-answers being written through /live."""
+answers being written through /live. Each browser owns the conversation this server issued it (sessions.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from connectors.webchat import attachments, bodies, config, demo, ratings
+from connectors.webchat import attachments, bodies, config, demo, ratings, sessions
 from shop.experiments import events as copy_events
 from shop.identifiers import CONVERSATION_ID
+from shop.session_tickets import SessionSigner, shared_signer
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
@@ -99,13 +100,17 @@ async def config_json(request: web.Request) -> web.Response:
 
 async def live_answer(request: web.Request) -> web.StreamResponse:
     """Relays the knowledge service's live view of this conversation's answers (server-sent events), so the page
-    can show an answer while it is written; the checked answer still arrives over socket.io."""
+    can show an answer while it is written; the checked answer still arrives over socket.io. Only to the browser
+    that owns the conversation: 403 for any other."""
     knowledge_url = request.app[SETTINGS]["knowledge_url"]
     conversation = request.match_info["conversation_id"]
     if not knowledge_url:
-        raise web.HTTPNotFound(text="live answers are off")
+        return _bad_event(404, "live answers are off")
     if not CONVERSATION_ID.fullmatch(conversation):
-        raise web.HTTPBadRequest(text="bad conversation id")
+        return _bad_event(400, "bad conversation id")
+    refused = sessions.refuse_unowned(request, conversation)
+    if refused is not None:
+        return refused
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=5)
     try:
         async with aiohttp.ClientSession(timeout=timeout) as session:
@@ -177,12 +182,16 @@ async def post_event(request: web.Request) -> web.Response:
 
     Body: {"conversation_id", "variant", "kind": "impression"|"click", "item_id", "element": "card"|"button"|"link"}
     as JSON (any content type: navigator.sendBeacon sends text/plain). 204 when stored; 400 bad JSON or fields;
-    409 when the conversation was not given that variant; 413 when the body is too big.
+    403 for a conversation this browser does not own; 409 when the conversation was not given that variant; 413 when
+    the body is too big.
     """
     try:
         event = await bodies.json_object(request, MAX_EVENT_BYTES, "an event", EVENT_FIELDS, EVENT_FIELDS - {"element"})
     except bodies.BadBody as refused:
         return _bad_event(refused.status, str(refused))
+    unowned = sessions.refuse_unowned(request, event["conversation_id"])
+    if unowned is not None:
+        return unowned
     try:
         await asyncio.to_thread(copy_events.record_event, request.app[SETTINGS]["events_db"], **event)
     except copy_events.NotAssigned as exc:
@@ -211,13 +220,16 @@ def init(
     frame_ancestors_sources: list[str] | None = None,
     catalog_path: Path | None = None,
     public_rasa_url: str | None = None,
+    session_secret: str | None = None,
 ) -> web.Application:
     """Build the web chat app; `rasa_url` is Rasa's base URL, e.g. http://127.0.0.1:5005. With `knowledge_url`
     the page shows product and policy answers while they are generated. The store's names default to store.yml's.
     `events_db` is the copy experiment's SQLite file (default COPY_EVENTS_DB, shared with the action server).
     `frame_ancestors_sources` are the store sites that may frame the chat page (default WEBCHAT_FRAME_ANCESTORS);
     `catalog_path` is the demo store's catalogue (default catalog.jsonl in STORE_DATA_DIR). `public_rasa_url` is
-    where browsers reach Rasa's socket.io (default WEBCHAT_PUBLIC_RASA_URL, else `rasa_url`)."""
+    where browsers reach Rasa's socket.io (default WEBCHAT_PUBLIC_RASA_URL, else `rasa_url`). `session_secret` signs
+    the conversation cookies and socket.io tickets, and must be Rasa's channel's too (default WEBCHAT_SESSION_SECRET,
+    else data/.webchat-session-secret)."""
     app = web.Application(middlewares=[security_headers])
     app[SETTINGS] = {
         "rasa_url": rasa_url.rstrip("/"),
@@ -231,6 +243,9 @@ def init(
             config.FRAME_ANCESTORS if frame_ancestors_sources is None else frame_ancestors_sources),
     }
     app[CATALOG] = demo.load_catalog(Path(catalog_path or config.STORE_DATA_DIR / "catalog.jsonl"))
+    # Store sites other than this server that frame the chat make its iframe cross-site (see sessions.py).
+    framed_cross_site = app[SETTINGS]["frame_ancestors"] != "'self'"
+    sessions.add_routes(app, SessionSigner(session_secret) if session_secret else shared_signer(), framed_cross_site)
     # Photos a shopper attaches, and end-of-conversation ratings (issue 14); before the static route below.
     attachments.add_routes(app)
     ratings.add_routes(app)

@@ -14,8 +14,10 @@ import io
 from typing import Optional
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from connectors.webchat import sessions
 from shop.identifiers import CONVERSATION_ID
 from shop.store import store
 from shop.store.backend import StoreBackend, StoreError
@@ -124,7 +126,7 @@ async def _read_form(request: web.Request) -> tuple[str, bytes]:
                 data = await _read_limited(part)
             else:
                 await part.release()  # unknown fields are skipped, not kept
-    except ValueError:
+    except (ValueError, BadHttpMessage):  # a part header aiohttp cannot read is a bad body, not our error
         raise Rejected(400, "the multipart body could not be read") from None
     if not conversation_id:
         raise Rejected(400, "missing field 'conversation_id'")
@@ -153,11 +155,18 @@ def _backend(request: web.Request) -> StoreBackend:
 async def upload(request: web.Request) -> web.Response:
     """POST /api/attachments (multipart: `file`, `conversation_id`): 201 {"attachment_id", "content_type"}.
 
-    400 missing or bad fields; 413 over MAX_UPLOAD_BYTES or MAX_PIXELS; 415 not a JPEG, PNG or WebP image;
-    429 when the conversation already has MAX_PER_CONVERSATION photos.
+    400 missing or bad fields; 403 for a conversation this browser does not own (with no conversation at all, before
+    the photo is read); 413 over MAX_UPLOAD_BYTES or MAX_PIXELS; 415 not a JPEG, PNG or WebP image; 429 when the
+    conversation already has MAX_PER_CONVERSATION photos.
     """
+    if sessions.owned_conversation(request) is None:
+        return web.json_response({"error": "this browser has no conversation: reload the chat"}, status=403,
+                                 headers={"Connection": "close"})
     try:
         conversation_id, data = await _read_form(request)
+        unowned = sessions.refuse_unowned(request, conversation_id)
+        if unowned is not None:
+            return unowned
         backend = _backend(request)
         if len(await asyncio.to_thread(backend.attachments_for, conversation_id)) >= MAX_PER_CONVERSATION:
             raise Rejected(429, f"at most {MAX_PER_CONVERSATION} photos per conversation")

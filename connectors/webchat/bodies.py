@@ -1,5 +1,6 @@
 """Reading the small JSON bodies the page posts (card events, ratings): size-capped before parsing, one JSON object,
-only known fields, the required ones present; anything else is a clear 4xx, never a 500."""
+only known fields, the required ones present, each a plain value (text, number, true/false or null; valid Unicode);
+anything else, nesting too deep to parse included, is a clear 4xx, never a 500."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import json
 from typing import Any, Dict, Iterable
 
 from aiohttp import web
+
+
+SCALARS = (str, int, float, bool, type(None))
 
 
 class BadBody(Exception):
@@ -28,7 +32,7 @@ async def json_object(request: web.Request, max_bytes: int, what: str, fields: I
         raise too_big
     try:
         value = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: arrays nested ~1000 deep
         raise BadBody(400, "the body must be a JSON object") from None
     if not isinstance(value, dict):
         raise BadBody(400, "the body must be a JSON object")
@@ -39,4 +43,18 @@ async def json_object(request: web.Request, max_bytes: int, what: str, fields: I
     missing = sorted(set(required) - set(value))
     if missing:
         raise BadBody(400, f"missing field {missing[0]!r}")
+    for name, field in value.items():
+        if not isinstance(field, SCALARS):
+            raise BadBody(400, f"{name} must be a single value, not a list or an object")
+        if isinstance(field, str) and not _is_unicode(field):
+            raise BadBody(400, f"{name} is not valid text")
     return value
+
+
+def _is_unicode(text: str) -> bool:
+    """False for a string holding a lone surrogate (JSON "\\ud800"), which can be neither stored nor sent on."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from connectors.webchat import bodies, config
+from connectors.webchat import bodies, config, sessions
 from shop import feedback
 
 RATINGS_DB = web.AppKey("ratings_db", Path)
@@ -27,12 +27,16 @@ def _error(status: int, message: str) -> web.Response:
 async def post_rating(request: web.Request) -> web.Response:
     """Body: {"conversation_id", "rating": 1-5, "comment"?: ≤500 characters, "language"?: "en"|"zh"} as JSON.
 
-    200 {"ok": true, "rating": n} when stored; 400 bad JSON or fields; 413 when the body is too big.
+    200 {"ok": true, "rating": n} when stored; 400 bad JSON or fields; 403 for a conversation this browser does not
+    own; 413 when the body is too big.
     """
     try:
         rating = await bodies.json_object(request, MAX_RATING_BYTES, "a rating", FIELDS, ("conversation_id", "rating"))
     except bodies.BadBody as refused:
         return _error(refused.status, str(refused))
+    unowned = sessions.refuse_unowned(request, rating["conversation_id"])
+    if unowned is not None:
+        return unowned
     try:
         stored = await asyncio.to_thread(feedback.record_rating, request.app[RATINGS_DB], **rating)
     except feedback.RatingError as exc:

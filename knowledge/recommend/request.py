@@ -2,6 +2,7 @@
 free text left for retrieval), and merging it with the previous turn's state when it is a follow-up."""
 from __future__ import annotations
 
+import math
 import re
 
 from shop.currency import Currencies
@@ -76,12 +77,17 @@ def parse(message: str, cat: Catalog, money: Currencies | None = None) -> dict:
     spans: list[tuple[int, int]] = []
 
     def blank(t: str) -> str:  # later stages must not re-read what an earlier one took ("$100 tops")
-        return "".join(" " if any(a <= i < b for a, b in spans) else ch for i, ch in enumerate(t))
+        taken = bytearray(len(t))  # marks each taken character once: linear, however many spans were taken
+        for a, b in spans:
+            taken[a:b] = b"\x01" * len(taken[a:b])
+        return "".join(" " if taken[i] else ch for i, ch in enumerate(t))
 
     for pattern, kind in BUDGET:
         m = re.search(pattern, text, re.I)
         if m:
             nums = [float(g.replace(",", "")) for g in m.groups() if g]
+            if not all(map(math.isfinite, nums)):  # hundreds of digits read as infinity: no budget at all
+                continue
             if kind == "range":
                 out["min_price"], out["max_price"] = min(nums), max(nums)
             else:
@@ -155,7 +161,9 @@ def clean_state(state) -> dict:
     for key, kind in STATE_KEYS.items():
         value = state.get(key) if isinstance(state, dict) else None
         if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[key] = float(value)
+            number = float(value) if isinstance(value, float) or abs(value) < 10**300 else math.inf
+            if math.isfinite(number):  # JSON's 1e999 reads as infinity: no price compares with it or shows it
+                out[key] = number
         elif kind is list and isinstance(value, list):
             out[key] = [str(v)[:100] for v in value if isinstance(v, (str, int))][-300:]
         elif kind is str and isinstance(value, str) and value:
@@ -205,7 +213,8 @@ def hinted_price(hint, money: Currencies | None) -> float | None:
     if mentions:
         return None if mentions[-1].code is None else money.convert(mentions[-1].amount, mentions[-1].code)
     price = re.search(r"\d[\d,]*(?:\.\d+)?", text)
-    return float(price.group(0).replace(",", "")) if price else None
+    value = float(price.group(0).replace(",", "")) if price else None
+    return value if value is not None and math.isfinite(value) else None  # 400 nines read as infinity
 
 
 def merge(old: dict, said: dict, hints: dict, cat: Catalog, last_prices: list[float],

@@ -10,6 +10,7 @@ such a pair clicked at least once, so reloading the page or clicking twice never
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -55,6 +56,8 @@ def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
     if key not in _ready or not db_path.exists():
         with _ready_lock:
             db_path.parent.mkdir(parents=True, exist_ok=True)
+            if not db_path.exists():  # private before the first byte: which shopper saw and clicked what
+                os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))
             db = sqlite3.connect(db_path, timeout=10)
             try:
                 db.execute("PRAGMA journal_mode=WAL")  # persistent: readers never block the writer

@@ -167,6 +167,11 @@ class StoreError(Exception):
     """The backend refused an operation (wrong state, unknown item, bad value)."""
 
 
+class StoreUnavailable(Exception):
+    """The backend could not be reached in time (a locked database, a platform that is down): nothing was done, and
+    the same call may work a moment later. Not a StoreError: the shopper's request was not refused."""
+
+
 class StoreBackend(ABC):
     """What the assistant needs from a shop: orders, products, returns and support tickets."""
 

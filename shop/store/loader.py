@@ -8,6 +8,7 @@ the demo's return windows stay meaningful.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -80,6 +81,7 @@ def load_store(data_dir: Path, db_path: Path, today: Optional[date] = None) -> D
     db_path.parent.mkdir(parents=True, exist_ok=True)
     tmp_path = db_path.with_suffix(".loading")
     tmp_path.unlink(missing_ok=True)
+    os.close(os.open(tmp_path, os.O_CREAT | os.O_WRONLY, 0o600))  # customers' e-mails and addresses: owner only
     db = sqlite3.connect(tmp_path)
     db.executescript(SCHEMA)
 

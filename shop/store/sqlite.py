@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import date
@@ -28,9 +29,21 @@ from shop.store.backend import (
     ReturnRequest,
     StoreBackend,
     StoreError,
+    StoreUnavailable,
 )
 from shop.store.loader import ATTACHMENTS, PROFILES
 from shop.settings import store_settings
+
+
+# How long a call waits for another process's lock: SQLite's busy timeout per attempt, then these pauses between
+# attempts. About 4 s in all, which a shopper can wait for a reply; a longer lock is an outage, said politely.
+BUSY_TIMEOUT_S = 0.5
+LOCK_BACKOFF_S = (0.1, 0.2, 0.4, 0.8)
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock (SQLITE_BUSY / SQLITE_LOCKED)."""
+    return "locked" in str(error) or "busy" in str(error)
 
 
 def _date(value: Optional[str]) -> Optional[date]:
@@ -48,14 +61,37 @@ class SqliteStore(StoreBackend):
     @contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:
         # A connection per call: cheap for SQLite, and safe across the action server's threads.
-        # mode=rw: a missing database is an error, never a new empty file that hides the missing `load`.
-        db = sqlite3.connect(f"{self.db_path.resolve().as_uri()}?mode=rw", uri=True, timeout=10)
-        db.row_factory = sqlite3.Row
+        db = self._connect_when_free()
         try:
             with db:  # commit on success, roll back on error
                 yield db
+        except sqlite3.OperationalError as error:
+            if _busy(error):  # a writer kept the lock past the busy timeout
+                raise StoreUnavailable(f"{self.db_path}: {error}") from error
+            raise
         finally:
             db.close()
+
+    def _connect_when_free(self) -> sqlite3.Connection:
+        """A connection to a database no other process holds locked now. A lock held longer than the busy timeout
+        is waited out a few times, with backoff; after about 4 s the database counts as unavailable rather than
+        keeping the shopper waiting (and the action server's other conversations with them)."""
+        pauses = iter(LOCK_BACKOFF_S)
+        while True:
+            # mode=rw: a missing database is an error, never a new empty file that hides the missing `load`.
+            db = sqlite3.connect(f"{self.db_path.resolve().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S)
+            db.row_factory = sqlite3.Row
+            try:
+                db.execute("SELECT count(*) FROM sqlite_master").fetchall()  # a read lock, taken and let go
+                return db
+            except sqlite3.OperationalError as error:
+                db.close()
+                pause = next(pauses, None)
+                if not _busy(error):
+                    raise
+                if pause is None:
+                    raise StoreUnavailable(f"{self.db_path}: {error}") from error
+                time.sleep(pause)
 
     def store_info(self) -> Dict[str, Any]:
         return self._info

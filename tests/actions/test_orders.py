@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from shop.dates import format_date
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.order_forms import MAX_VERIFY_FAILURES, TASK_SLOTS
@@ -18,6 +19,7 @@ from actions.orders import (
     ValidateChangeOrderForm,
     ValidateOrderTrackingForm,
 )
+from shop.lockout import LIMITS
 from tests.actions.helpers import ORDERS, STORE_FACTS, run_action, tracker
 from tests.conftest import demo_orders
 
@@ -92,6 +94,77 @@ def test_form_verification_counts_failures_and_gives_up(fresh_store):
     # The right email, typed any old way, verifies and resets the count.
     responses, slots = submit(" Lena.Novak@Example.COM ", 2)
     assert responses == [] and slots == {"email": "lena.novak@example.com", "verify_failures": 0}
+
+
+def check_pair(email, order_id=SHIPPED, sender="conv-lock", address=None, failures=0, language="en"):
+    """One turn of the tracking form in which `email` arrives: (what was said, slots set). `failures` is the slot's
+    value, which a caller may forge."""
+    slots = {"order_id": order_id, "email": email, "verify_failures": failures, "language": language}
+    latest = {"text": email, "entities": [], "metadata": {"client_address": address} if address else {}}
+    events = [{"event": "user", "text": email}, {"event": "slot", "name": "email", "value": email}]
+    dispatcher = CollectingDispatcher()
+    form_tracker = Tracker(sender, slots, latest, events, False, None, {}, "action_listen")
+    result = asyncio.run(ValidateOrderTrackingForm().get_validation_events(dispatcher, form_tracker, {}))
+    return [m.get("response") or m.get("text") for m in dispatcher.messages], slot_values(result)
+
+
+def locked_reply(said):
+    return len(said) == 1 and "too many attempts" in said[0]
+
+
+def test_a_locked_conversation_refuses_even_the_right_email_whatever_the_slot_says(fresh_store):
+    for attempt in range(MAX_VERIFY_FAILURES):
+        said, slots = check_pair(f"wrong{attempt}@example.com", failures=0)  # the slot forged back to 0 each time
+    assert locked_reply(said) and "1 minute" in said[0]
+    assert slots["verify_failures"] == MAX_VERIFY_FAILURES  # the form ends
+    right_email = check_pair(email_of(SHIPPED), failures=0)
+    assert right_email == check_pair("another.wrong@example.com", failures=0)  # the same refusal either way
+    said, slots = right_email
+    assert locked_reply(said) and (slots["order_id"], slots["email"]) == (None, None)
+    # A submit action called with the right pair in the slots (as a forged call could) shows nothing either.
+    messages, _ = run_action(ActionShowOrder(), for_order(SHIPPED, verify_failures=0), sender="conv-lock")
+    assert [m["response"] for m in messages] == ["utter_verification_failed"] and not messages[0]["custom"]
+    # Another conversation may still open the order (3 failures are under the order's limit of 5).
+    assert check_pair(email_of(SHIPPED), sender="conv-other") == ([], {"email": email_of(SHIPPED),
+                                                                     "verify_failures": 0})
+
+
+def test_an_order_locks_after_failures_from_several_conversations(fresh_store):
+    for attempt in range(LIMITS["order"].failures):
+        said, _ = check_pair("wrong@example.com", sender=f"conv-{attempt}")
+    assert locked_reply(said)
+    said, slots = check_pair(email_of(SHIPPED), sender="conv-new")
+    assert locked_reply(said) and slots["email"] is None
+    said, slots = check_pair(email_of(PAID), order_id=PAID, sender="conv-new")  # other orders are not locked
+    assert said == [] and slots["email"] == email_of(PAID)
+
+
+def test_an_address_locks_across_conversations_and_orders(fresh_store):
+    address = "203.0.113.7"
+    for attempt in range(LIMITS["address"].failures):
+        check_pair("wrong@example.com", order_id=f"TP9{attempt:04d}", sender=f"conv-{attempt}", address=address)
+    said, _ = check_pair(email_of(PAID), order_id=PAID, sender="conv-new", address=address)
+    assert locked_reply(said)
+    said, _ = check_pair(email_of(PAID), order_id=PAID, sender="conv-new", address="198.51.100.1")
+    assert said == []
+
+
+def test_a_success_forgets_only_the_conversations_failures(fresh_store):
+    for _ in range(MAX_VERIFY_FAILURES - 1):
+        check_pair("wrong@example.com")
+    assert check_pair(email_of(SHIPPED))[0] == []
+    for _ in range(MAX_VERIFY_FAILURES - 1):  # a fresh count for the conversation: not locked yet
+        said, _ = check_pair("wrong@example.com")
+    assert said == ["utter_order_not_found"]
+    # The order kept its failures: 2 + 2 so far, and one more from anywhere locks it.
+    said, _ = check_pair("wrong@example.com", sender="conv-elsewhere")
+    assert locked_reply(said)
+
+
+def test_the_locked_reply_follows_the_language(fresh_store):
+    for attempt in range(MAX_VERIFY_FAILURES):
+        said, _ = check_pair("wrong@example.com", language="zh")
+    assert said == ["验证订单的尝试次数过多。为保护你的信息安全，接下来 1 分钟内无法在这里查询订单，请稍后再试。"]
 
 
 def test_malformed_order_id_and_email_are_refused(fresh_store):

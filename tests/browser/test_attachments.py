@@ -150,11 +150,10 @@ def test_a_photo_without_a_case_is_kept_for_a_person_in_chinese(new_page, stack)
 
 
 class FakeRasaSocket:
-    """Answers the page's socket.io connection as Rasa's channel would (engine.io v4 frames): confirms the session
-    and answers each user message with one line, recording what the page sent."""
+    """Answers the page's socket.io connection as Rasa's channel would (engine.io v4 frames): confirms the session the
+    page's ticket is for and answers each user message with one line, recording what the page sent."""
 
-    def __init__(self, page: Page, session_id: str) -> None:
-        self.session_id = session_id
+    def __init__(self, page: Page) -> None:
         self.sent: list[str] = []
         page.route_web_socket(re.compile(r"/socket\.io/"), self._connect)
 
@@ -166,8 +165,8 @@ class FakeRasaSocket:
                 ws.send('40{"sid":"s"}')
             elif isinstance(message, str) and message.startswith("42"):
                 name, data = json.loads(message[2:])[:2]
-                if name == "session_request":
-                    ws.send("42" + json.dumps(["session_confirm", self.session_id]))
+                if name == "session_request":  # the web chat server issued this id with the ticket
+                    ws.send("42" + json.dumps(["session_confirm", data["session_id"]]))
                 elif name == "user_uttered":
                     self.sent.append(data["message"])
                     ws.send("42" + json.dumps(["bot_uttered", {"text": "Got your photo."}]))
@@ -218,9 +217,10 @@ def test_the_page_checks_uploads_and_sends_the_photo_payload(browser, page_only,
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    rasa = FakeRasaSocket(page, f"conv-page-{lang}")
+    rasa = FakeRasaSocket(page)
     page.goto(url)
     wait_online(page)
+    conversation = conversation_id(page)
     if lang == "zh":
         page.locator("[data-lang=zh]").click()
     button = page.get_by_role("button", name="Attach a photo" if lang == "en" else "添加照片")
@@ -239,14 +239,14 @@ def test_the_page_checks_uploads_and_sends_the_photo_payload(browser, page_only,
     # Over 5 MB: refused on the page, nothing uploaded.
     choose("big.png", "image/png", b"\x89PNG" + b"\0" * (5 * 1024 * 1024))
     expect(page.locator(".photo-notice")).to_have_count(2)
-    assert store.attachments_for(f"conv-page-{lang}") == [] and rasa.sent == []
+    assert store.attachments_for(conversation) == [] and rasa.sent == []
 
     choose("IMG_2041.jpg", "image/jpeg", jpeg_with_gps())
     thumbnail = page.locator(f"{PHOTO_BUBBLE} img")
     expect(thumbnail).to_be_visible()
     assert thumbnail.get_attribute("src").startswith("data:image/jpeg")  # the local file, never a server URL
     expect(page.locator(f"{BOT} .bubble").last).to_have_text("Got your photo.")
-    [photo] = store.attachments_for(f"conv-page-{lang}")
+    [photo] = store.attachments_for(conversation)
     assert rasa.sent == [f'/share_photo{{"attachment_id":"{photo.id}"}}']
     shot(page, f"attachments-page-{lang}")
 

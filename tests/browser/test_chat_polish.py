@@ -47,7 +47,9 @@ def polish_chat(stack, tmp_path_factory):
     """(page URL, ratings file) of a web chat app with the ratings routes, served from a thread."""
     tmp = tmp_path_factory.mktemp("polish")
     db = tmp / "conversation_ratings.db"
-    app = webchat.init(stack.rasa_url, knowledge_url=stack.knowledge_url, events_db=tmp / "copy_events.db")
+    # The stack's session secret: Rasa's channel accepts only tickets signed with it.
+    app = webchat.init(stack.rasa_url, knowledge_url=stack.knowledge_url, events_db=tmp / "copy_events.db",
+                       session_secret=stack.env["WEBCHAT_SESSION_SECRET"])
     ratings.add_routes(app, db)
     port, loop, started = free_port(), asyncio.new_event_loop(), threading.Event()
     runner = web.AppRunner(app)

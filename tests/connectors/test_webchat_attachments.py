@@ -13,13 +13,24 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import ExifTags, Image
 
-from connectors.webchat import attachments
+from connectors.webchat import attachments, sessions
 from connectors.webchat import app as webchat
 from scripts.stack import STORE_DIR
+from shop.session_tickets import SessionSigner
 from shop.store.loader import load_store
 from shop.store.sqlite import SqliteStore
 
 CONVERSATION = "conv-photo-1"
+SECRET = "test-webchat-session-secret"
+OWNS_CONVERSATION = {sessions.COOKIE: SessionSigner(SECRET).cookie(CONVERSATION)}  # the browser that started it
+
+
+def photo_app(store) -> web.Application:
+    """An app with the attachment routes and the session binding they check."""
+    app = web.Application()
+    sessions.add_routes(app, SessionSigner(SECRET), cross_site=False)
+    attachments.add_routes(app, store)
+    return app
 
 
 @pytest.fixture
@@ -52,8 +63,7 @@ def located_exif(orientation: int = 1) -> Image.Exif:
 def upload(store, fields: dict, app: web.Application | None = None):
     """POST a multipart form to a fresh app with the attachment routes; returns (status, JSON body)."""
     if app is None:
-        app = web.Application()
-        attachments.add_routes(app, store)
+        app = photo_app(store)
 
     async def run():
         form = aiohttp.FormData(default_to_multipart=True)
@@ -63,7 +73,7 @@ def upload(store, fields: dict, app: web.Application | None = None):
                 form.add_field(name, data, filename=filename, content_type=content_type)
             else:
                 form.add_field(name, value)
-        async with TestClient(TestServer(app)) as client:
+        async with TestClient(TestServer(app), cookies=OWNS_CONVERSATION) as client:
             response = await client.post("/api/attachments", data=form)
             return response.status, json.loads(await response.read() or b"null")
 
@@ -146,8 +156,7 @@ def test_an_oversized_file_is_refused_with_413(store, monkeypatch):
 def test_the_size_limit_holds_while_streaming(store, monkeypatch):
     # A chunked body gives no Content-Length up front: the limit must hold as the bytes arrive.
     monkeypatch.setattr(attachments, "MAX_UPLOAD_BYTES", 1000)
-    app = web.Application()
-    attachments.add_routes(app, store)
+    app = photo_app(store)
 
     async def run():
         writer = aiohttp.MultipartWriter("form-data")
@@ -159,7 +168,7 @@ def test_the_size_limit_holds_while_streaming(store, monkeypatch):
 
         part = writer.append(chunks(), {"Content-Type": "image/jpeg"})
         part.set_content_disposition("form-data", name="file", filename="a.jpg")
-        async with TestClient(TestServer(app)) as client:
+        async with TestClient(TestServer(app), cookies=OWNS_CONVERSATION) as client:
             response = await client.post("/api/attachments", data=writer)
             return response.status
 
@@ -216,16 +225,29 @@ def test_missing_or_bad_fields_are_400(store, fields, message):
 
 
 def test_a_body_that_is_not_multipart_is_400(store):
-    app = web.Application()
-    attachments.add_routes(app, store)
+    app = photo_app(store)
 
     async def run():
-        async with TestClient(TestServer(app)) as client:
+        async with TestClient(TestServer(app), cookies=OWNS_CONVERSATION) as client:
             response = await client.post("/api/attachments", json={"conversation_id": CONVERSATION})
             return response.status, await response.json()
 
     status, body = asyncio.run(run())
     assert status == 400 and "multipart/form-data" in body["error"]
+
+
+def test_a_part_header_aiohttp_cannot_read_is_400_not_500(store):
+    """Found by fuzzing: aiohttp raises InvalidHeader (not a ValueError) for an unreadable part header."""
+    app = photo_app(store)
+
+    async def run():
+        async with TestClient(TestServer(app), cookies=OWNS_CONVERSATION) as client:
+            response = await client.post("/api/attachments", data=b"--X\r\nNone--X--\r\n",
+                                         headers={"Content-Type": "multipart/form-data; boundary=X"})
+            return response.status, await response.json()
+
+    status, body = asyncio.run(run())
+    assert status == 400 and "could not be read" in body["error"]
 
 
 def test_a_conversation_has_a_photo_limit(store, monkeypatch):
@@ -235,11 +257,11 @@ def test_a_conversation_has_a_photo_limit(store, monkeypatch):
 
 
 def test_ids_are_random_and_photos_are_not_served_back(store):
-    app = webchat.init("http://127.0.0.1:5005")
+    app = webchat.init("http://127.0.0.1:5005", session_secret=SECRET)
     attachments.add_routes(app, store)
 
     async def run():
-        async with TestClient(TestServer(app)) as client:
+        async with TestClient(TestServer(app), cookies=OWNS_CONVERSATION) as client:
             ids = []
             for _ in range(2):
                 form = aiohttp.FormData({"conversation_id": CONVERSATION})

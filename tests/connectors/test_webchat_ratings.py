@@ -9,20 +9,24 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from connectors.webchat import app as webchat
-from connectors.webchat import ratings
+from connectors.webchat import ratings, sessions
 from scripts.report_conversations import main as report_conversations
 from shop import feedback
+from shop.session_tickets import SessionSigner
 
 RASA = "http://127.0.0.1:5005"
+SECRET = "test-webchat-session-secret"
 
 
-def post(db, body, headers=None):
-    """POST `body` (bytes, or JSON-encoded) to /api/rating on a web chat app with the ratings routes."""
+def post(db, body, headers=None, owner="abc123"):
+    """POST `body` (bytes, or JSON-encoded) to /api/rating on a web chat app with the ratings routes, from the
+    browser that started conversation `owner`."""
 
     async def run():
-        app = webchat.init(RASA, events_db=db.parent / "copy_events.db")
+        app = webchat.init(RASA, events_db=db.parent / "copy_events.db", session_secret=SECRET)
         ratings.add_routes(app, db)
-        async with TestClient(TestServer(app)) as client:
+        cookies = {sessions.COOKIE: SessionSigner(SECRET).cookie(owner)}
+        async with TestClient(TestServer(app), cookies=cookies) as client:
             data = body if isinstance(body, bytes) else json.dumps(body)
             response = await client.post("/api/rating", data=data, headers=headers or {})
             assert response.content_type == "application/json"
@@ -41,7 +45,7 @@ def test_a_rating_is_stored_privately_and_the_latest_wins(db):
         200, {"ok": True, "rating": 2})
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
     assert post(db, {"conversation_id": "abc123", "rating": 5, "comment": "  很好，谢谢！ "})[0] == 200
-    assert post(db, {"conversation_id": "other-1", "rating": 4})[0] == 200  # the comment is optional
+    assert post(db, {"conversation_id": "other-1", "rating": 4}, owner="other-1")[0] == 200  # comment optional
     assert feedback.get_rating(db, "abc123")["rating"] == 5
     assert feedback.get_rating(db, "abc123")["comment"] == "很好，谢谢！"
     assert feedback.distribution(db) == {1: 0, 2: 0, 3: 0, 4: 1, 5: 1}

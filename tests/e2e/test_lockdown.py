@@ -42,6 +42,17 @@ def test_the_action_server_runs_nothing_without_rasas_token(stack):
     assert requests.get(f"{stack.action_url}/health", timeout=30).ok
 
 
+@pytest.mark.parametrize("call", [
+    {"next_action": False, "domain": {}},  # found by fuzzing: rasa-sdk answered 500 ('NoneType' has no 'get')
+    {"next_action": "action_request_human", "tracker": None},
+    [1, 2, 3],
+])
+def test_a_malformed_action_call_with_the_token_is_a_json_400(stack, call):
+    refused = requests.post(f"{stack.action_url}/webhook", json=call, params={"token": stack.env["ACTION_TOKEN"]},
+                            timeout=30)
+    assert refused.status_code == 400 and "error" in refused.json()
+
+
 def outward_address() -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.connect(("10.255.255.255", 1))  # no packet is sent; this only picks the outward interface

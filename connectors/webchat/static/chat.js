@@ -226,6 +226,9 @@
   let lang = "en";
   let socket = null;
   let ready = false; // true once Rasa confirmed our session on the current connection
+  let freshSession = false; // the next connection asks the server for a new conversation ("New conversation")
+  let sessionAttempt = 0; // the latest connection's request for a ticket; older answers are dropped
+  let requestedSession = null; // the conversation the latest ticket was for
   let everOnline = false;
   let typingTimers = [];
   let liveSource = null; // EventSource of answers being written for this conversation
@@ -1047,6 +1050,40 @@
     updateComposer();
   }
 
+  // The server issues this browser's conversation (bound to it by an HttpOnly cookie) and a short-lived ticket that
+  // lets Rasa's socket put this connection in that conversation's room; without one, Rasa starts a new conversation.
+  async function requestSession(fresh) {
+    const response = await fetch("api/session", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(fresh ? { new: true } : {}),
+      cache: "no-store",
+    });
+    if (!response.ok) throw new Error(`api/session: HTTP ${response.status}`);
+    const session = await response.json();
+    if (!isObject(session) || typeof session.ticket !== "string") throw new Error("api/session: no ticket");
+    return session;
+  }
+
+  async function askForSession() {
+    const attempt = ++sessionAttempt;
+    let session;
+    try {
+      session = await requestSession(freshSession);
+    } catch (e) {
+      console.error("webchat:", e);
+      if (attempt !== sessionAttempt || !socket.connected) return;
+      socket.disconnect(); // try again shortly, with a new connection and a new ticket
+      setConnection("offline");
+      setTimeout(() => socket.connect(), 3000);
+      return;
+    }
+    if (attempt !== sessionAttempt || !socket.connected) return; // this connection is gone; the next one asks
+    freshSession = false;
+    requestedSession = session.conversation_id;
+    socket.emit("session_request", { session_id: session.conversation_id, ticket: session.ticket });
+  }
+
   function connect() {
     if (typeof window.io !== "function") {
       showBanner("loadFailed");
@@ -1057,15 +1094,23 @@
       transports: config.transports || ["websocket"],
       reconnectionDelayMax: 10000,
     });
-    // Every (re)connection gets a new socket id; asking for our session again puts it in
+    // Every (re)connection gets a new socket id; asking for our session again (with a fresh ticket) puts it in
     // the session's room, which is where Rasa sends replies when session_persistence is on.
     socket.on("connect", () => {
       ready = false;
-      socket.emit("session_request", { session_id: state.sessionId });
+      askForSession();
     });
     socket.on("session_confirm", (data) => {
       const id = isObject(data) ? data.session_id : data;
-      if (typeof id === "string" && id) state.sessionId = id;
+      if (typeof id === "string" && id) {
+        if (id !== requestedSession) console.warn("webchat: Rasa did not accept this browser's ticket; new conversation");
+        // The history on this device is of a conversation this browser no longer owns (its cookie expired).
+        if (state.sessionId && state.sessionId !== id) {
+          state = { sessionId: null, lang, history: [] };
+          renderAll();
+        }
+        state.sessionId = id;
+      }
       saveState();
       if (!liveSource || liveSource.url.indexOf(encodeURIComponent(state.sessionId)) < 0) watchAnswers();
       ready = true;
@@ -1073,6 +1118,11 @@
       setConnection("online");
     });
     socket.on(config.botMessageEvent || "bot_uttered", onBotMessage);
+    // Rasa's channel refused a message (too long, not text, no session yet): no answer is coming.
+    socket.on("message_refused", (data) => {
+      console.warn("webchat: message refused:", isObject(data) ? data.error : data);
+      hideTyping();
+    });
     socket.on("disconnect", (reason) => {
       ready = false;
       hideTyping();
@@ -1088,13 +1138,14 @@
   function newConversation() {
     if (state.history.length && !window.confirm(t("confirmNewChat"))) return;
     state = { sessionId: null, lang, history: [] };
+    freshSession = true; // the server issues the new conversation's id
     saveState();
     hideTyping();
     dropDraft();
     watchAnswers(); // stops watching the old conversation; the new session id reopens it
     renderAll();
     if (socket) {
-      // A fresh socket leaves the old session's room, then asks Rasa for a new session id.
+      // A fresh socket leaves the old session's room, then joins the new conversation's.
       socket.disconnect();
       socket.connect();
     }

@@ -15,7 +15,9 @@
 
    Store pages may call window.Tidepool.open(), .close() and .toggle(). The bubble and the panel live in a shadow
    root, so the store's CSS cannot reach them and the widget's CSS cannot reach the store. The conversation is kept
-   by the chat page itself (its own localStorage); the panel's open state is kept in this tab's sessionStorage.
+   by the chat page itself (its own localStorage, and the cookie on the chat's origin that binds the conversation to
+   this browser: see connectors/webchat/sessions.py for when a store on another site needs WEBCHAT_FRAME_ANCESTORS);
+   the panel's open state is kept in this tab's sessionStorage.
    The page's product id and URL go to the chat with postMessage, to the chat's origin only, and messages are
    accepted only from the chat frame, from the chat's origin. */
 (function () {
