@@ -20,6 +20,7 @@ from sanic.response import json as json_response
 from sanic.worker.loader import AppLoader
 
 from actions import config
+from actions.call_shape import problem_with
 from actions.outages import OutageTolerantExecutor
 from shop.datadir import require_writable, secret_file
 from shop.erasure import eraser
@@ -33,17 +34,13 @@ LOG_FORMAT = "%(asctime)s actions %(levelname)s %(message)s"
 
 
 def refuse_malformed_call(request):
-    """A JSON 400 for an action call rasa-sdk would crash on (it reads `tracker` and `next_action` unchecked)."""
+    """A JSON 400 for an action call rasa-sdk would crash on (actions/call_shape.py)."""
     try:
         call = request.json
     except Exception:  # Sanic raises its own error types for a body that is not JSON
         call = None
-    if not isinstance(call, dict):
-        return json_response({"error": "the body must be a JSON object"}, status=400)
-    if not isinstance(call.get("next_action"), str) or not isinstance(call.get("tracker"), dict):
-        return json_response({"error": "an action call needs next_action (a string) and tracker (an object)"},
-                             status=400)
-    return None
+    problem = problem_with(call)
+    return None if problem is None else json_response({"error": problem}, status=400)
 
 
 def guarded_app(action_executor: ActionExecutor, token: str) -> Sanic:

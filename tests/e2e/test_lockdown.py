@@ -46,6 +46,9 @@ def test_the_action_server_runs_nothing_without_rasas_token(stack):
     {"next_action": False, "domain": {}},  # found by fuzzing: rasa-sdk answered 500 ('NoneType' has no 'get')
     {"next_action": "action_request_human", "tracker": None},
     [1, 2, 3],
+    # found by fuzzing: a tracker whose latest_message is a number crashed rasa-sdk's Tracker (500)
+    {"next_action": "action_show_order", "domain": {},
+     "tracker": {"sender_id": "x", "latest_message": 0.0, "events": [2], "slots": {}}},
 ])
 def test_a_malformed_action_call_with_the_token_is_a_json_400(stack, call):
     refused = requests.post(f"{stack.action_url}/webhook", json=call, params={"token": stack.env["ACTION_TOKEN"]},

@@ -24,7 +24,9 @@ def needed() -> set[str]:
 
 def make_environment(*args: str) -> dict[str, str]:
     """The environment `make run` gives its services, for these make arguments."""
-    env = {**os.environ, "RASA_TOKEN": "t", "ACTION_TOKEN": "t"}  # so make makes no secret files
+    # Only PATH and HOME from outside: under `make test` the outer make has already exported its own profile.
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "RASA_TOKEN": "t",
+           "ACTION_TOKEN": "t", "WEBCHAT_SESSION_SECRET": "t"}  # so make makes no secret files
     out = subprocess.run(["make", "-s", *args, "--eval", "print-run-env: ; @env -0", "print-run-env"], cwd=ROOT,
                          env=env, capture_output=True, text=True, check=True).stdout
     return dict(item.split("=", 1) for item in out.split("\0") if "=" in item)
