@@ -43,7 +43,7 @@ from scripts.stack import STORE_DIR, Stack, running_stack  # noqa: E402
 
 BIG_MESSAGE_CHARS = 1_000_000  # the message that froze Rasa for 49 minutes (issue 13): letters, no spaces
 MAX_MESSAGE = 5000  # the longest message any entry point accepts (connectors/rest_guarded.py)
-QUIET_S = 1.0  # socket.io has no end-of-turn marker: a shopper sends its next message after this long in silence
+QUIET_S = 1.0  # no end-of-turn marker on socket.io: after this much silence a shopper asks the tracker if Rasa is done
 BIG_AFTER_S = 5.0  # a stall caused by the big message would show in the turns up to this long after it
 REFUSE_LIMIT_S = 5.0  # "refused quickly": within this, or no slower than the ordinary turns in flight with it
 RAMP = (1, 5, 10, 25)
@@ -219,6 +219,8 @@ class SocketShopper:
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.dropped = asyncio.Event()
         self.sender = ""
+        self.sent = 0  # messages Rasa took from this shopper
+        self.http: Optional[aiohttp.ClientSession] = None
         self.received: List[Tuple[float, Dict[str, Any]]] = []  # every bot message of the conversation, in order
         self.client.on("bot_uttered", self._bot_uttered)
         for refusal in REFUSAL_EVENTS:
@@ -244,12 +246,17 @@ class SocketShopper:
             if self.dropped.is_set():
                 raise ConnectionError("the socket was closed before the turn")
             await self.client.emit("user_uttered", {"message": text, "session_id": self.sender})
+            turn_deadline = time.monotonic() + self.timeout_s
             messages = [await self._next(self.timeout_s)]
+            if messages[0][0] not in REFUSAL_EVENTS:
+                self.sent += 1
             while True:
                 try:
                     messages.append(await self._next(QUIET_S))
                 except asyncio.TimeoutError:
-                    break
+                    if messages[0][0] in REFUSAL_EVENTS or time.monotonic() > turn_deadline \
+                            or await self._turn_over():
+                        break
         except asyncio.TimeoutError:
             return "timeout", [], f"no answer in {self.timeout_s:.0f} s", None
         except (ConnectionError, socketio.exceptions.SocketIOError) as error:
@@ -259,6 +266,15 @@ class SocketShopper:
         if errors:
             return "refused (4xx)", [], json.dumps(errors[0], ensure_ascii=False)[:200], last_at
         return "ok", [data for _, data, _ in messages], "", last_at
+
+    async def _turn_over(self) -> bool:
+        """Rasa has logged every message this shopper sent and listens again: the reply is complete (silence alone
+        can be a queue: under load the conversation's next turn may still wait for its lock)."""
+        if self.http is None:
+            self.http = aiohttp.ClientSession()
+        events = await tracker_events(self.stack, self.http, self.sender)
+        logged = sum(1 for event in events if event.get("event") == "user")
+        return logged >= self.sent and bool(events) and events[-1].get("name") == "action_listen"
 
     async def _next(self, timeout_s: float) -> Tuple[str, Any, float]:
         """The next event, or TimeoutError; ConnectionError once the server closed the socket."""
@@ -276,6 +292,8 @@ class SocketShopper:
 
     async def close(self) -> None:
         await self.client.disconnect()
+        if self.http is not None:
+            await self.http.close()
 
 
 # ---------------------------------------------------------------- shoppers and levels
@@ -406,6 +424,22 @@ async def tracker_events(stack: Stack, http: aiohttp.ClientSession, sender: str)
         return (await response.json()).get("events") or []
 
 
+async def settled_events(stack: Stack, http: aiohttp.ClientSession, run: "Conversation",
+                         wait_s: float = 120) -> List[Dict[str, Any]]:
+    """The tracker once Rasa has logged and answered every message the shopper sent (up to `wait_s`). Over socket.io a
+    shopper moves on after QUIET_S of silence, so under load its last messages may still wait for the conversation's
+    lock when the level ends; reading the tracker then would call them lost."""
+    sent = sum(1 for turn in run.turns if turn.outcome != "refused (4xx)")
+    deadline = time.monotonic() + wait_s
+    while True:
+        events = await tracker_events(stack, http, run.sender)
+        logged = sum(1 for event in events if event.get("event") == "user")
+        answered = bool(events) and events[-1].get("event") == "action" and events[-1].get("name") == "action_listen"
+        if (logged >= sent and answered) or time.monotonic() > deadline:
+            return events
+        await asyncio.sleep(0.5)
+
+
 async def oversized_in_tracker(stack: Stack, http: aiohttp.ClientSession, sender: str) -> bool:
     events = await tracker_events(stack, http, sender)
     return any(e.get("event") == "user" and len(e.get("text") or "") > MAX_MESSAGE for e in events)
@@ -531,7 +565,7 @@ async def run_level(stack: Stack, shoppers: int, turns: int, timeout_s: float, w
         problems: Dict[str, List[str]] = {}
         for run in runs:
             if run.sender:
-                events = await tracker_events(stack, http, run.sender)
+                events = await settled_events(stack, http, run)
                 found = (align_socket_replies(run, events) if run.channel == "socketio" else []) \
                     or order_problems(run.turns, events)
                 if found:
@@ -615,6 +649,9 @@ def log_errors(stack: Stack, offsets: Dict[str, int]) -> Dict[str, List[str]]:
             log.seek(offsets.get(service.name, 0))
             lines = log.read().decode("utf-8", errors="replace").splitlines()
         bad = [line for line in lines if re.search(r"Traceback|\bERROR\b|\bCRITICAL\b", line)]
+        # the exception itself: the first unindented line after each traceback
+        bad += [next((later for later in lines[at + 1:] if later and not later.startswith(" ")), "")
+                for at, line in enumerate(lines) if line.startswith("Traceback")]
         if bad:
             found[service.name] = bad[:20]
     return found
@@ -689,7 +726,8 @@ def write_report(result: Dict[str, Any], levels: Sequence[Level], out: Path) -> 
         "(scripts/stack.py), on this machine's 2 CPU cores. Half the shoppers use Rasa's REST webhook, half its "
         "socket.io channel (python-socketio, websocket, with a ticket from the web chat as the page does); each "
         "plays one conversation a turn at a time. A turn lasts until the last message of its reply. Socket.io has "
-        f"no end-of-turn marker: a shopper sends its next message after {QUIET_S:.1f} s of silence (not counted), "
+        f"no end-of-turn marker: after {QUIET_S:.1f} s of silence a shopper asks Rasa's tracker whether its message "
+        "was answered and Rasa listens again, and only then sends the next (the wait is not counted), "
         "and each message received is matched to its turn afterwards from Rasa's tracker. No turn starts after "
         "the level's time limit.",
         "",
