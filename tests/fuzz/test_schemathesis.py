@@ -52,12 +52,6 @@ class Target:
         return f"{self.spec.removesuffix('.yaml')} {self.method} {self.path}"
 
 
-def known_bug(target: Target, why: str):
-    """A target whose 5xx was found and reported, in a file this suite does not own: it runs, and fails loudly
-    again (XPASS is reported) once fixed."""
-    return pytest.param(target, marks=pytest.mark.xfail(reason=f"reported: {why}", strict=False))
-
-
 TARGETS = [
     # the knowledge service
     Target("knowledge.yaml", "/health", "GET", 20, 0),
