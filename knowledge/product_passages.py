@@ -1,0 +1,63 @@
+"""A named product's own text as quotable passages: its description's sentences and its attributes as
+"label: value". A question about the product that no catalogue-field pattern covers ("how many litres can the
+filter do before it's done?", "夜跑 900 头灯电池多大") is then answered in the store's own words about it, chosen by
+the reader (reader.py) like any other quote; nothing is invented and nothing internal is shown."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .embed import E5EmbeddingFunction, EmbeddingCache, embed_cached
+from .extractive import LEXICAL_WEIGHT, Extract
+from .index import CACHE_FILE, Hit, Index
+from .injection import without_instructions
+from .loaders import INTERNAL_FIELDS, field_label
+from .passages import Passage, plain, sentences
+from .text import tokenize
+
+
+def product_passages(record: dict, chunk_id: str, lang: str) -> list[Passage]:
+    """The product's description sentences (in `lang` when the catalogue has it) and its attributes, each one
+    passage under the heading "Product > Name (ID)" so a quote names what it is about."""
+    name = (record.get("name_zh") if lang == "zh" else None) or record.get("name") or record.get("id", "")
+    heading = f"Product > {name} ({record.get('id', '')})"
+    description = (record.get(f"description_{lang}") if lang != "en" else None) or record.get("description") or ""
+    texts = sentences(plain(without_instructions(str(description))))
+    for key, value in (record.get("attributes") or {}).items():
+        if key in INTERNAL_FIELDS or value in (None, "", []) or isinstance(value, (dict, bool)):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        texts.append(f"{field_label(key).capitalize()}: {shown}")
+    return [Passage(chunk_id, i, heading, t) for i, t in enumerate(texts) if len(t) > 1]
+
+
+class ProductPassages:
+    """Scores one product's passages against a question (e5 cosine plus shared words, as extractive.py does for
+    documents); vectors come from the index's embedding cache, so each passage is embedded once."""
+
+    def __init__(self, index: Index, embedder: E5EmbeddingFunction):
+        self.index = index
+        self.embedder = embedder
+
+    def candidates(self, focus: str, vector: np.ndarray, hit: Hit, lang: str, count: int = 2) -> list[Extract]:
+        record = self.index.products.get(hit.meta.get("product_id", ""))
+        if not record:
+            return []
+        items = product_passages(record, hit.id, lang)
+        if not items:
+            return []
+        cache = EmbeddingCache(Path(self.index.path) / CACHE_FILE)
+        try:
+            matrix, _ = embed_cached([f"{p.heading}: {p.text}" for p in items], cache, progress=False)
+        finally:
+            cache.close()
+        wanted = set(tokenize(focus))
+        scored = []
+        for i, p in enumerate(items):
+            cosine = float(matrix[i] @ vector)
+            lexical = len(wanted & set(tokenize(p.text))) / len(wanted) if wanted else 0.0
+            scored.append((cosine + LEXICAL_WEIGHT * lexical, cosine, lexical, p))
+        scored.sort(key=lambda s: -s[0])
+        return [Extract([p], hit.id, score, cosine, lexical, meta=hit.meta)
+                for score, cosine, lexical, p in scored[:count]]
