@@ -49,9 +49,9 @@ EXTRACT_LABEL = 0.98
 EXTRACT_SURE = 0.92
 EXTRACT_MODEL = 0.88
 GENERATED_SURE = 0.80  # groundedness of a checked model answer for the store-policy label
-READ_FLOOR = 0.85
+READ_FLOOR = 0.88  # the reader's choices below were right 3 times in 13 (shopper-style set, every third question)
+PRODUCT_FLOOR = 0.87  # a product passage scoring less is off topic: the reader took it for an answer all the same
 READ_CANDIDATES = 3
-READ_LABEL = 0.92  # a quote the reader chose is labelled from this score (reliability table, rag_eval.md)
 YES_NO_LEAD = {"en": ("Yes.", "No."), "zh": ("是的。", "不是。")}
 CAN_LEAD_ZH = ("可以。", "不可以。")  # for "能…吗" / "可以…吗"
 ROUTES = ("catalogue", "unmentioned", "prepared", "extractive", "reader", "generated")
@@ -80,8 +80,11 @@ FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|one|same|also
                        r"(那|还有|它|这个|那个|这款|那款|这件|呢)", re.I)
 PRICE_Q = re.compile(r"\b(price|priced|cost|costs|how much (?:is|are|for)|expensive|cheap)\b|"
                      r"多少钱|价格|价钱|售价|多少美元|贵", re.I)
-POLICY_Q = re.compile(r"\b(ship|shipping|deliver|delivery|return|returns|refund|exchange|warranty|duties|customs)\b|"
-                      r"运费|配送|邮费|退货|退款|换货|保修|质保|关税", re.I)
+POLICY_Q = re.compile(r"\b(ship|shipping|deliver|delivery|return|returns|returnable|refund|exchange|warranty|duties|"
+                      r"customs)\b|运费|配送|邮费|退|换|保修|质保|关税", re.I)
+# "Do you sell kayaks?": only the catalogue says what the store sells, never a sentence of its policies ("We sell
+# gear that's meant to be used hard" is not a yes).
+SELLS_Q = re.compile(r"\b(?:sell|sells|carry|stock)\b|卖|有售|出售", re.I)
 ABOUT_Q = re.compile(r"\btell me (?:more )?about\b|\bmore about\b|\bdescribe\b|介绍|了解一下|说说", re.I)
 STOCK_Q = re.compile(r"\b(in stock|stock|available|availability|sold out)\b|有货|有没有货|库存|缺货|现货", re.I)
 # Questions about one attribute of a named product are answered from its catalogue record: exact, and instant.
@@ -355,9 +358,9 @@ class Answerer:
         the documents' when it asks a policy about it."""
         vector = self.passages.embed_question(focus)
         candidates = self.passages.candidates(focus, lang, vector, count=READ_CANDIDATES)
-        if product is not None:
-            own = self.products.candidates(focus, vector, product, lang)
-            candidates = candidates + own if POLICY_Q.search(question) else own + candidates[:READ_CANDIDATES - 1]
+        if product is not None and not POLICY_Q.search(question):  # a policy question is the policies' to answer
+            own = [c for c in self.products.candidates(focus, vector, product, lang) if c.score >= PRODUCT_FLOOR]
+            candidates = own + candidates[:READ_CANDIDATES - len(own) + 1]
         if not candidates or max(c.score for c in candidates) < READ_FLOOR:
             return self.refusal(lang)
         with self._lock:
@@ -365,8 +368,12 @@ class Answerer:
         if reading.choice is None:
             return self.refusal(lang, [f"the reader found no passage that answers it ({reading.raw.strip()!r})"])
         extract = candidates[reading.choice]
+        if SELLS_Q.search(question) and is_yes_no(question) and extract.meta is None:
+            return self.refusal(lang, ["whether the store sells it is the catalogue's to say, not a policy's"])
         lead = self.yes_no_lead(question, extract, reading, lang)
-        return self.quoted(extract, lang, sure=extract.score >= READ_LABEL, lead=lead, route="reader")
+        # Never labelled: the reader's choices were right ~0.85 of the time at any score (rag_eval.md), short of
+        # the 0.95 a "based on our store policies" label promises; the quote comes with an offer of a person.
+        return self.quoted(extract, lang, sure=False, lead=lead, route="reader")
 
     def yes_no_lead(self, question: str, extract: Extract, reading: Reading, lang: str) -> str:
         """"Yes." / "No." (是的/不是, 可以/不可以) before the quote, when the question asks yes or no, the model read

@@ -39,6 +39,7 @@ $(KNOWLEDGE_MODEL_STAMP): knowledge/llm/models.py | $(VENV)/.installed
 # Document chunks get their prepared answers from data/store/prepared_answers.jsonl by text; only new or changed
 # text is sent to the local model (knowledge/prepared.py), so the model must be there first.
 $(KNOWLEDGE_INDEX)/.ingested: $(KNOWLEDGE_SOURCES) $(wildcard $(PREPARED_ANSWERS)) knowledge/loaders.py knowledge/index.py \
+		knowledge/embed.py \
 		| $(VENV)/.installed $(VENV)/.llama-cpp $(KNOWLEDGE_MODEL_STAMP)
 	@echo "==> Indexing the demo store into $(KNOWLEDGE_INDEX)"
 	$(VENV_PY) -m knowledge ingest --catalog data/store/catalog.jsonl --docs data/store/policies --index $(KNOWLEDGE_INDEX)

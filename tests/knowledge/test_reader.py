@@ -30,14 +30,16 @@ def test_a_long_candidate_is_cut_at_a_sentence_not_mid_word():
 
 
 @pytest.mark.llm
-def test_the_model_picks_the_quote_that_answers_and_none_for_an_unrelated_question(llm):
+def test_the_model_picks_the_quote_that_answers(llm):
+    """Not its answer to unrelated questions: the 1.5B model often picks a passage anyway, so refusals rest on the
+    score floor and the checks (test_shopper_answers.py), not on its 0."""
     reader = Reader(llm)
     candidates = [extract("Gift cards never expire and have no fees.", "Gift cards"),
                   extract("Express shipping is $14.95 and takes 2-3 business days."),
                   extract("You have 30 days from delivery to return unworn items.", "Returns")]
     assert reader.read("how much is express delivery?", candidates).choice == 1
     assert reader.read("how long do I have to send something back?", candidates).choice == 2
-    assert reader.read("who designed your logo?", candidates).choice is None
+    assert reader.read("do gift cards expire?", candidates).choice == 0
 
 
 @pytest.mark.llm
