@@ -31,6 +31,8 @@ def problem_with(call: Any) -> Optional[str]:
         return "next_action must be a string"
     if not isinstance(call.get("domain", {}), dict):
         return "domain must be an object"
+    if not isinstance(call.get("version", ""), (str, type(None))):  # rasa-sdk splits it on "." to compare
+        return "version must be a string"
     tracker = call.get("tracker")
     if not isinstance(tracker, dict):
         return "tracker must be an object"

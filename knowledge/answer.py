@@ -353,9 +353,8 @@ class Answerer:
 
     def read(self, question: str, shown: str, focus: str, lang: str, product: Hit | None = None) -> dict:
         """The reader's answer: the candidate quote the model chose, with its yes or no when the question asks
-        one and the quote does not contradict it; a refusal when it chose none. A question naming a product
-        (`product`) also gets the product's own passages as candidates: first when it asks about the product, after
-        the documents' when it asks a policy about it."""
+        one and the quote does not contradict it; a refusal when it chose none. A question about a named product
+        (`product`), not about a policy, gets the product's own passages as its first candidates."""
         vector = self.passages.embed_question(focus)
         candidates = self.passages.candidates(focus, lang, vector, count=READ_CANDIDATES)
         if product is not None and not POLICY_Q.search(question):  # a policy question is the policies' to answer

@@ -49,6 +49,9 @@ def test_the_action_server_runs_nothing_without_rasas_token(stack):
     # found by fuzzing: a tracker whose latest_message is a number crashed rasa-sdk's Tracker (500)
     {"next_action": "action_show_order", "domain": {},
      "tracker": {"sender_id": "x", "latest_message": 0.0, "events": [2], "slots": {}}},
+    # found by fuzzing: rasa-sdk splits the version on "." (a list: AttributeError, 500)
+    {"next_action": "action_show_order", "domain": {}, "version": [[1, None, ""], -1],
+     "tracker": {"sender_id": "x", "latest_message": {}, "events": [], "slots": {}}},
 ])
 def test_a_malformed_action_call_with_the_token_is_a_json_400(stack, call):
     refused = requests.post(f"{stack.action_url}/webhook", json=call, params={"token": stack.env["ACTION_TOKEN"]},
