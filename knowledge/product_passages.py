@@ -39,19 +39,29 @@ class ProductPassages:
     def __init__(self, index: Index, embedder: E5EmbeddingFunction):
         self.index = index
         self.embedder = embedder
+        # (index version, chunk id) -> its passages and their vectors: the cache file is read once per product
+        self._seen: dict[tuple[int, str], tuple[list[Passage], np.ndarray]] = {}
+
+    def _embedded(self, record: dict, chunk_id: str, lang: str) -> tuple[list[Passage], np.ndarray]:
+        key = (self.index.version, chunk_id)
+        if key not in self._seen:
+            items = product_passages(record, chunk_id, lang)
+            cache = EmbeddingCache(Path(self.index.path) / CACHE_FILE)
+            try:
+                matrix, _ = embed_cached([f"{p.heading}: {p.text}" for p in items], cache, progress=False)
+            finally:
+                cache.close()
+            self._seen = {k: v for k, v in self._seen.items() if k[0] == self.index.version}
+            self._seen[key] = (items, matrix)
+        return self._seen[key]
 
     def candidates(self, focus: str, vector: np.ndarray, hit: Hit, lang: str, count: int = 2) -> list[Extract]:
         record = self.index.products.get(hit.meta.get("product_id", ""))
         if not record:
             return []
-        items = product_passages(record, hit.id, lang)
+        items, matrix = self._embedded(record, hit.id, lang)
         if not items:
             return []
-        cache = EmbeddingCache(Path(self.index.path) / CACHE_FILE)
-        try:
-            matrix, _ = embed_cached([f"{p.heading}: {p.text}" for p in items], cache, progress=False)
-        finally:
-            cache.close()
         wanted = set(tokenize(focus))
         scored = []
         for i, p in enumerate(items):
