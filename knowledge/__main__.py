@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--index", type=Path, default=settings.index_dir)
 
-    p = sub.add_parser("ask", help="answer {id, question} JSON lines from stdin")
+    p = sub.add_parser("ask", help="answer {id, question[, lang, history, product_id]} JSON lines from stdin")
     p.add_argument("--index", type=Path, default=settings.index_dir)
     p.add_argument("--jsonl", action="store_true", required=True)
 
@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             try:
                 item = json.loads(line)
-                result = answerer.answer(str(item["question"]), item.get("lang"), item.get("history") or [])
+                product = item.get("product_id") or item.get("product")  # the product page it is asked on
+                result = answerer.answer(str(item["question"]), item.get("lang"), item.get("history") or [],
+                                         str(product) if product else None)
                 out = {"id": item.get("id"), **result}
             except (ValueError, KeyError, TypeError) as exc:
                 out = {"id": None, "error": f"bad line: {exc}"}

@@ -16,19 +16,20 @@ from langchain_core.prompts import ChatPromptTemplate
 from shop.language import document_language
 from shop.redact import redact
 
+from .catalogue_facts import (ABOUT_Q, ATTRIBUTE_Q, POLICY_Q, PRICE_Q, STOCK_Q, CatalogueFacts, names_product,
+                              singular, yes_no_fields)
 from .checks import check, cited_numbers, strip_citations
 from .config import Settings
 from .index import Hit, Index
-from .loaders import INTERNAL_FIELDS, field_label
 from .recommend.vocabulary import CATEGORY_WORDS
 from .extractive import Extract, PassageIndex
 from .injection import addresses_assistant, without_instructions
-from .passages import plain, sentences, unwrap
+from .passages import plain, unwrap
 from .prepared import PreparedAnswers
 from .product_passages import ProductPassages
-from .question import asked, corrected, is_yes_no, unmentioned, without_instruction
+from .question import asked, corrected, is_yes_no, manipulates, unmentioned, without_instruction
 from .reader import Reader, Reading
-from .text import tokenize
+from .text import STOP, tokenize
 
 REFUSAL = {"en": "I'm sorry, I don't have that information in our store documents.",
            "zh": "抱歉，我们的资料中没有这方面的信息。"}
@@ -40,20 +41,27 @@ CONTEXT_CHUNKS = 3
 SOURCE_CHARS = 360  # per source in the prompt
 # Bands of the extractive score (cosine + a share of shared words), set from the reliability table of the
 # shopper-style evaluation (reports/rag_eval.md). From EXTRACT_LABEL a quote is served at once, labelled "based on
-# our store policies" (right 0.97 of the time there, ~0.8 below, whatever the score). Below it the reader (the
-# model choosing among READ_CANDIDATES quotes, or none, reader.py) decides, down to READ_FLOOR; from EXTRACT_SURE
-# the best quote is streamed as a draft meanwhile. Below READ_FLOOR no store text is close enough to any shopper
-# question seen in the evaluation: a refusal with an offer of a person. Without the reader (the evaluation's
-# "before" system), quotes are served from EXTRACT_SURE and the model writes answers from EXTRACT_MODEL.
+# our store policies" (right ~0.97 of the time there, ~0.8 below, whatever the score). Below it, READ_FLOOR,
+# QUOTE_SURE and READ_YES (below) decide between a refusal, the quote as it is and the reader (reader.py); from
+# EXTRACT_SURE the best quote is streamed as a draft meanwhile. Without the reader (the evaluation's "before"
+# system), quotes are served from EXTRACT_SURE and the model writes answers from EXTRACT_MODEL.
 EXTRACT_LABEL = 0.98
 EXTRACT_SURE = 0.92
 EXTRACT_MODEL = 0.88
 GENERATED_SURE = 0.80  # groundedness of a checked model answer for the store-policy label
-READ_FLOOR = 0.88  # the reader's choices below were right 3 times in 13 (shopper-style set, every third question)
+# Set on the shopper-style set (reports/rag_eval.md): below READ_FLOOR the best quote is off topic too often to
+# show (a refusal); from QUOTE_SURE it is served as it is; in between the reader (the model) reads it and a P(yes)
+# under READ_YES vetoes it. The model judging only the best quote did as well as judging three (and one call is
+# ~1.3 s), and lower floors with the model deciding answered more but refused far fewer unanswerable questions.
+READ_FLOOR = {"en": 0.92, "zh": 0.92}
+QUOTE_SURE = {"en": 0.95, "zh": 0.95}
+READ_YES = {"en": 0.3, "zh": 0.3}
 PRODUCT_FLOOR = 0.87  # a product passage scoring less is off topic: the reader took it for an answer all the same
 READ_CANDIDATES = 3
 YES_NO_LEAD = {"en": ("Yes.", "No."), "zh": ("是的。", "不是。")}
 CAN_LEAD_ZH = ("可以。", "不可以。")  # for "能…吗" / "可以…吗"
+SAYS_YES_NO = re.compile(r"(?:^|[:.!?：。！？]\s*)(?:yes|no)\b[.,!]|"
+                         r"(?:^|[：。！？])(?:是的|不是|可以|不可以|不能)[。，！]", re.I)
 ROUTES = ("catalogue", "unmentioned", "prepared", "extractive", "reader", "generated")
 
 # The fixed rules come first so llama.cpp reuses their evaluated prefix across requests.
@@ -78,41 +86,11 @@ PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", HUMAN)]
 
 FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|one|same|also|what about|how about|and)\b|"
                        r"(那|还有|它|这个|那个|这款|那款|这件|呢)", re.I)
-PRICE_Q = re.compile(r"\b(price|priced|cost|costs|how much (?:is|are|for)|expensive|cheap)\b|"
-                     r"多少钱|价格|价钱|售价|多少美元|贵", re.I)
-POLICY_Q = re.compile(r"\b(ship|shipping|deliver|delivery|return|returns|returnable|refund|exchange|warranty|duties|"
-                      r"customs)\b|运费|配送|邮费|退|换|保修|质保|关税", re.I)
 # "Do you sell kayaks?": only the catalogue says what the store sells, never a sentence of its policies ("We sell
 # gear that's meant to be used hard" is not a yes).
 SELLS_Q = re.compile(r"\b(?:sell|sells|carry|stock)\b|卖|有售|出售", re.I)
-ABOUT_Q = re.compile(r"\btell me (?:more )?about\b|\bmore about\b|\bdescribe\b|介绍|了解一下|说说", re.I)
-STOCK_Q = re.compile(r"\b(in stock|stock|available|availability|sold out)\b|有货|有没有货|库存|缺货|现货", re.I)
-# Questions about one attribute of a named product are answered from its catalogue record: exact, and instant.
-# (attribute key, question pattern, English sentence, Chinese sentence)
-ATTRIBUTE_Q = [
-    ("weight_g", r"\b(weigh|weighs|weight|heavy)\b|多重|重量|几克|多少克", "weighs {v} g", "重 {v} 克"),
-    ("material", r"\b(made of|made from|material|fabric)\b|材质|面料|什么材料|什么做的", "is made of {v}",
-     "的材质是 {v}"),
-    ("waterproof_rating_mm", r"waterproof rating|hydrostatic|防水指数|防水等级", "has a waterproof rating of {v} mm",
-     "的防水指数为 {v} 毫米"),
-    ("capacity_l", r"\b(capacity|litres?|liters?|volume)\b|容量|多少升", "holds {v} L", "的容量为 {v} 升"),
-    ("persons", r"how many (people|persons)|sleeps how many|几个人|几人|多少人", "sleeps {v} people", "可容纳 {v} 人"),
-    ("lumens", r"\b(lumens?|how bright|brightness)\b|流明|亮度", "gives up to {v} lumens", "最高亮度 {v} 流明"),
-    ("temp_rating_c", r"temperature rating|how warm|温标|温度等级", "is rated to {v} °C", "的温标为 {v}°C"),
-    ("upf", r"\bupf\b|sun protection|防晒", "has UPF {v} sun protection", "的防晒指数为 UPF {v}"),
-    ("colors", r"\bcolou?rs?\b|颜色|什么色", "comes in {v}", "有这些颜色：{v}"),
-    ("sizes", r"\bwhat sizes?\b|\bsizes\b|尺码有|有哪些码|有什么码|几个码", "comes in sizes {v}", "有这些尺码：{v}"),
-]
-# Yes/no attributes ("is this waterproof?"), said as a sentence, not as "has a waterproof of True".
-# (attribute key, question pattern, English yes, English no, Chinese yes, Chinese no)
-YES_NO_ATTRIBUTE_Q = [
-    # asked as a question, not said in a name ("Waterproof Dry Bag", "防水夹克")
-    ("waterproof", r"\b(?:is|are)\b[^?.]*\bwaterproof\s*(?:[?？]|$)|防水吗|防水么|防不防水|是否防水|能防水|防水性",
-     "is waterproof", "is not waterproof", "是防水的", "不防水"),
-]
 # A question that points at the page the shopper is on ("is this waterproof?", "这款多重？"), not at a named product.
 PAGE_REFERENCE = re.compile(r"\b(this|it|its|this one|that one)\b|这个|这款|这件|这顶|它|该商品|此商品", re.I)
-
 
 def clean(text: str) -> str:
     """Drop control characters; keep the text otherwise as typed."""
@@ -176,46 +154,6 @@ def citation(hit: Hit) -> dict:
     return out
 
 
-def named_fields(question: str, record: dict) -> list[tuple]:
-    """Catalogue fields the question names by their own words ("max load" is max_load_kg), as ATTRIBUTE_Q rows."""
-    words = set(re.findall(r"[a-z]+", question.lower()))
-    out = []
-    for key in record:
-        label = field_label(key)
-        unit = label.partition(" (")[2].rstrip(")")
-        said = [w for w in re.findall(r"[a-z]+", label.partition(" (")[0]) if len(w) > 2]
-        if said and all(w in words for w in said) and key not in INTERNAL_FIELDS:
-            value, name = "{v}" + (f" {unit}" if unit else ""), label.partition(" (")[0]
-            out.append((key, "", f"has a {name} of {value}", f"的{name}为 {value}"))
-    return out
-
-
-def yes_no_fields(question: str) -> list[tuple]:
-    """The yes/no attributes the question asks about, as ATTRIBUTE_Q-shaped rows whose sentence is chosen later."""
-    return [(key, "", (en_yes, en_no), (zh_yes, zh_no)) for key, pattern, en_yes, en_no, zh_yes, zh_no
-            in YES_NO_ATTRIBUTE_Q if re.search(pattern, question, re.I)]
-
-
-def as_yes_no(value) -> bool | None:
-    """True/False for a catalogue value that says yes or no (true, "yes", "no"), else None."""
-    if isinstance(value, bool):
-        return value
-    return {"yes": True, "true": True, "no": False, "false": False}.get(str(value).strip().lower())
-
-
-def singular(tokens: set[str]) -> set[str]:
-    """English plurals folded ("boots" names the "Granite Backpacking Boot")."""
-    return {t[:-1] if t.isascii() and len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t for t in tokens}
-
-
-def names_product(question: str, hit: Hit, rank: int, q_tokens: set[str]) -> bool:
-    """Whether the question names this retrieved product: by id, or by most of its name's words."""
-    name_tokens = singular(set(tokenize(hit.meta.get("title", ""))))
-    shared = len(name_tokens & singular(q_tokens))
-    return hit.meta["product_id"].lower() in question.lower() or bool(name_tokens) and (
-        shared / len(name_tokens) >= 0.5 or shared >= 2 and rank == 0)
-
-
 def internal_fields(text: str) -> list[str]:
     """Raw catalogue fields an answer must never show ("popularity: 3870", "waterproof_rating_mm")."""
     return re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b(?:popularity|rating)\s*:\s*\d", text)
@@ -242,6 +180,7 @@ class Answerer:
         self.prepared = PreparedAnswers(self.index, self.passages.embedder)
         self.reader = Reader(self.model)
         self.products = ProductPassages(self.index, self.passages.embedder)
+        self.catalogue = CatalogueFacts(self.index)
 
     @property
     def documents(self) -> str:
@@ -265,68 +204,6 @@ class Answerer:
     def retrieve(self, question: str, lang: str, k: int | None = None) -> list[Hit]:
         """The k (default CONTEXT_CHUNKS) best chunks by hybrid search, the asker's language first."""
         return self.index.search(question, k or self.k, lang=lang)
-
-    def catalogue_fact(self, question: str, hits: list[Hit], lang: str) -> dict | None:
-        """Price, stock and attribute questions about one identified product are answered from catalogue data,
-        not the model. A question about a policy that names a product ("does shipping the tent cost extra?") is
-        not a price question."""
-        policy = POLICY_Q.search(question) is not None
-        asks_price = PRICE_Q.search(question) is not None and not policy
-        asks_stock = STOCK_Q.search(question) is not None
-        attributes = [a for a in ATTRIBUTE_Q if re.search(a[1], question, re.I)] + yes_no_fields(question)
-        about = ABOUT_Q.search(question) is not None
-        q_tokens = set(tokenize(question))
-        products = [h for h in hits if h.meta.get("kind") == "product"]
-        # the product the question names best: most of its name's words ("Zephyr UL 1", not "Zephyr UL 2")
-        products.sort(key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
-        for rank, hit in enumerate(products):
-            if not names_product(question, hit, rank, q_tokens):
-                continue
-            name, pid = hit.meta["title"], hit.meta["product_id"]
-            record = self.index.products.get(pid, {}).get("attributes") or {}
-            asked_fields = attributes if attributes or policy else named_fields(question, record)
-            if not (asks_price or asks_stock or asked_fields or about):
-                return None
-            parts = []
-            if asks_price and hit.meta.get("price", -1) >= 0:
-                price = f"{hit.meta['price']:.2f} {hit.meta['currency']}"
-                parts.append(f"{name}（{pid}）的价格是 {price}。" if lang == "zh"
-                             else f"The {name} ({pid}) costs {price}.")
-            stock = hit.meta.get("stock", "").split("\n")
-            if asks_stock and stock[0]:
-                parts.append(("；".join(stock) + "。") if lang == "zh" else ("; ".join(stock) + "."))
-            for key, _, en, zh in asked_fields:
-                value = record.get(key)
-                if isinstance(en, tuple):  # a yes/no attribute: only a value that clearly says yes or no answers it
-                    yes = as_yes_no(value)
-                    if yes is not None:
-                        said = (zh if lang == "zh" else en)[0 if yes else 1]
-                        parts.append(f"{name}（{pid}）{said}。" if lang == "zh" else f"The {name} ({pid}) {said}.")
-                    continue
-                if value not in (None, "", []):
-                    value = ", ".join(map(str, value)) if isinstance(value, list) else value
-                    said = (zh if lang == "zh" else en).format(v=value)
-                    parts.append(f"{name}（{pid}）{said}。" if lang == "zh" else f"The {name} ({pid}) {said}.")
-            if about and not parts:  # "Tell me more about X": its own description and price, from the record
-                parts.append(self.overview(pid, lang))
-            if parts:
-                return {"answer": " ".join(parts), "citations": [citation(hit)], "groundedness": 1.0, "refused": False,
-                        "route": "catalogue", "label": "catalogue", "offer_human": False}
-            return None
-        return None
-
-    def overview(self, product_id: str, lang: str) -> str:
-        """A product's first two description sentences and its price, as the store wrote them."""
-        record = self.index.products.get(product_id, {})
-        name = (record.get("name_zh") if lang == "zh" else None) or record.get("name", product_id)
-        description = (record.get("description_zh") if lang == "zh" else None) or record.get("description") or ""
-        said = " ".join(sentences(plain(without_instructions(description)))[:2])
-        price = record.get("price")
-        if price is None:
-            return f"{name}（{product_id}）：{said}" if lang == "zh" else f"{name} ({product_id}): {said}"
-        amount = f"{price:.2f} {record.get('currency', '')}".strip()
-        return (f"{name}（{product_id}）：{said} 价格 {amount}。" if lang == "zh"
-                else f"{name} ({product_id}): {said} Price: {amount}.")
 
     def refusal(self, lang: str, problems: list[str] | None = None, groundedness: float = 0.0) -> dict:
         """No answer: say so and offer a person. A refusal never quotes a passage (one that answered the question
@@ -352,34 +229,46 @@ class Answerer:
                 "offer_human": not sure}
 
     def read(self, question: str, shown: str, focus: str, lang: str, product: Hit | None = None) -> dict:
-        """The reader's answer: the candidate quote the model chose, with its yes or no when the question asks
-        one and the quote does not contradict it; a refusal when it chose none. A question about a named product
-        (`product`), not about a policy, gets the product's own passages as its first candidates."""
+        """The answer from the candidate quotes: the best one served as it is from QUOTE_SURE, hopeless below
+        READ_FLOOR (a refusal), and in between the first the reader (the model) judges likely enough to answer,
+        with its yes or no when the question asks one and the quote does not contradict it. A question about a
+        named product (`product`), not about a policy, gets the product's own passages as its first candidates.
+        The quote served is widened to the sentences around it in its section."""
         vector = self.passages.embed_question(focus)
         candidates = self.passages.candidates(focus, lang, vector, count=READ_CANDIDATES)
         if product is not None and not POLICY_Q.search(question):  # a policy question is the policies' to answer
             own = [c for c in self.products.candidates(focus, vector, product, lang) if c.score >= PRODUCT_FLOOR]
             candidates = own + candidates[:READ_CANDIDATES - len(own) + 1]
-        if not candidates or max(c.score for c in candidates) < READ_FLOOR:
+        floor, sure = READ_FLOOR.get(lang, READ_FLOOR["en"]), QUOTE_SURE.get(lang, QUOTE_SURE["en"])
+        candidates = [c for c in candidates if c.score >= floor]
+        if not candidates:
             return self.refusal(lang)
-        with self._lock:
-            reading = self.reader.read(redact(shown), candidates)
+        if candidates[0].score >= sure:
+            reading = Reading(0, [])
+        elif "reader" in self.routes:
+            with self._lock:
+                reading = self.reader.read(redact(shown), candidates[:1], READ_YES.get(lang, READ_YES["en"]),
+                                           yes_no=is_yes_no(question))
+        else:
+            reading = Reading(None, [])
         if reading.choice is None:
-            return self.refusal(lang, [f"the reader found no passage that answers it ({reading.raw.strip()!r})"])
+            judged = ", ".join(f"{p:.2f}" for p in reading.judged)
+            return self.refusal(lang, [f"the reader found no passage that answers it (P(yes): {judged})"])
         extract = candidates[reading.choice]
         if SELLS_Q.search(question) and is_yes_no(question) and extract.meta is None:
             return self.refusal(lang, ["whether the store sells it is the catalogue's to say, not a policy's"])
-        lead = self.yes_no_lead(question, extract, reading, lang)
-        # Never labelled: the reader's choices were right ~0.85 of the time at any score (rag_eval.md), short of
+        widened = self.passages.widened(extract)
+        lead = self.yes_no_lead(question, widened, reading, lang)
+        # Never labelled: below EXTRACT_LABEL these quotes were right ~0.7-0.8 of the time (rag_eval.md), short of
         # the 0.95 a "based on our store policies" label promises; the quote comes with an offer of a person.
-        return self.quoted(extract, lang, sure=False, lead=lead, route="reader")
+        return self.quoted(widened, lang, sure=False, lead=lead, route="reader" if reading.judged else "extractive")
 
     def yes_no_lead(self, question: str, extract: Extract, reading: Reading, lang: str) -> str:
         """"Yes." / "No." (是的/不是, 可以/不可以) before the quote, when the question asks yes or no, the model read
         one, and the checks find the quote does not contradict it (a yes on a negated sentence, a yes to a claim
         only the question makes)."""
-        if reading.yes is None or not is_yes_no(question):
-            return ""
+        if reading.yes is None or not is_yes_no(question) or SAYS_YES_NO.search(extract.text):
+            return ""  # a quote that says yes or no itself ("Yes. Exchanges are free.") needs no lead of ours
         leads = CAN_LEAD_ZH if lang == "zh" and re.search(r"能|可以|可不可以", question) else YES_NO_LEAD[lang]
         lead = leads[0 if reading.yes else 1]
         verdict = check(f"{lead} {extract.text}", [extract.text], question, self.documents)
@@ -403,19 +292,12 @@ class Answerer:
 
     # ---------- the pipeline ----------
 
-    def named_product(self, text: str, hits: list[Hit]) -> Hit | None:
-        """The retrieved product the question names (by id, or most of its name's words), if any."""
-        q_tokens = set(tokenize(text))
-        products = sorted((h for h in hits if h.meta.get("kind") == "product"),
-                          key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
-        return next((h for rank, h in enumerate(products) if names_product(text, h, rank, q_tokens)), None)
-
     def policy_view(self, text: str, hits: list[Hit], lang: str) -> tuple[str, str]:
         """A policy question that names a product ("can I return the Merino Hiking Socks if I tried them on?") as
         the policies speak of it: the product's name replaced by its brand and kind ("Tidepool sock"), since
         return rules go by kind and warranties by brand; plus a note saying so for the reader ("" when no
         product is named)."""
-        if hit := self.named_product(text, hits):
+        if hit := self.catalogue.named_product(text, hits):
             record = self.index.products.get(hit.meta["product_id"], {})
             words = CATEGORY_WORDS.get(record.get("category", ""), "").split("|")[0].split()
             title = hit.meta.get("title", "")
@@ -441,11 +323,15 @@ class Answerer:
             return ""
         asks_fact = (PRICE_Q.search(question) or STOCK_Q.search(question) or ABOUT_Q.search(question)
                      or any(re.search(a[1], question, re.I) for a in ATTRIBUTE_Q) or yes_no_fields(question))
-        if POLICY_Q.search(question) or not (PAGE_REFERENCE.search(question) or asks_fact):
-            return ""
         q_tokens = set(tokenize(question))
+        # "does the case have a kickstand?" on the case's page: a word of its name says which product is meant
+        own_words = singular(set(tokenize(f"{record.get('name', '')} {record.get('name_zh', '')}"))) - STOP
+        says_its_name = bool(own_words & singular(q_tokens))
+        if POLICY_Q.search(question) or not (PAGE_REFERENCE.search(question) or asks_fact or says_its_name):
+            return ""
         products = [h for h in self.retrieve(question, lang) if h.meta.get("kind") == "product"]
-        if any(names_product(question, hit, rank, q_tokens) for rank, hit in enumerate(products)):
+        if any(names_product(question, hit, rank, q_tokens, self.catalogue.name_words)
+               for rank, hit in enumerate(products)):
             return ""  # "is the Summit Pro waterproof?" on another product's page is about the Summit Pro
         name = (record.get("name_zh") if lang == "zh" else None) or record.get("name") or product_id
         return f"{name} ({product_id})"
@@ -479,7 +365,7 @@ class Answerer:
             if extract is not None and extract.score >= EXTRACT_SURE:
                 yield {"type": "token", "text": extract.text}  # a draft while the reader decides
             focus, note = self.policy_view(asked(query), hits, lang)
-            product = self.named_product(asked(query), hits)
+            product = self.catalogue.named_product(asked(query), hits)
             yield {"type": "final", **self.read(question, f"{shown} {note}".strip(), focus, lang, product)}
             return
         too_far = "extractive" in self.routes and (extract is None or extract.score < EXTRACT_MODEL)
@@ -501,11 +387,17 @@ class Answerer:
         """The answer when no model is needed (a dict), else the best quote found on the way (or None). A
         follow-up's quote must be labelled-sure to be served: the passage nearest to two questions at once is
         often about the first one, and the model is told which question is the follow-up."""
-        if "catalogue" in self.routes and (fact := self.catalogue_fact(query, hits, lang)):
-            return fact
+        if "unmentioned" in self.routes and manipulates(question):
+            return self.refusal(lang, ["works on the assistant (a role, its prompt, a made-up answer or a claimed "
+                                       "authority) rather than asking about the store"])
+        if "catalogue" in self.routes and (fact := self.catalogue.fact(query, hits, lang)):
+            text, hit = fact
+            return {"answer": text, "citations": [citation(hit)], "groundedness": 1.0, "refused": False,
+                    "route": "catalogue", "label": "catalogue", "offer_human": False}
         focus, _ = self.policy_view(asked(query), hits, lang)
         vector = self.passages.embed_question(focus) if {"prepared", "extractive"} & set(self.routes) else None
-        if "prepared" in self.routes and (match := self.prepared.match(focus, lang, vector)) \
+        # a prepared answer answers its own question: a follow-up ("那国际的呢？") leans on another one
+        if "prepared" in self.routes and not follow_up and (match := self.prepared.match(focus, lang, vector)) \
                 and not addresses_assistant(match.pair.answer):
             hit = Hit(match.chunk_id, "", match.meta, match.similarity)
             return {"answer": plain(match.pair.answer), "citations": [citation(hit)],
@@ -521,7 +413,7 @@ class Answerer:
         serve_from = EXTRACT_LABEL if follow_up or "reader" in self.routes else EXTRACT_SURE
         sure = extract is not None and extract.score >= serve_from
         # a question about a named product ("夜跑 900 头灯电池多大") is the reader's, with the product's own text
-        about_product = not POLICY_Q.search(query) and self.named_product(asked(query), hits) is not None
+        about_product = not POLICY_Q.search(query) and self.catalogue.named_product(asked(query), hits) is not None
         return self.quoted(extract, lang) if sure and not about_product else extract
 
     def warm_up(self) -> None:
@@ -532,7 +424,7 @@ class Answerer:
             sample = self.passages.candidates("What are the shipping options?", "en", count=1)
             if sample:
                 with self._lock:
-                    self.reader.read("What are the shipping options?", sample)
+                    self.reader.judge("What are the shipping options?", sample[0])
         if "generated" in self.routes and "reader" not in self.routes:
             inputs = {"sources": "[1] Shipping\nStandard shipping takes 3-6 business days.", "language_name": "English",
                       "question": "What are the shipping options?", "refusal": REFUSAL["en"]}

@@ -162,5 +162,26 @@ class PassageIndex:
                 chosen.append(i)
         return chosen
 
+    def widened(self, extract: Extract, budget: int = MAX_CHARS) -> Extract:
+        """The quote grown by the sentences next to it in its section, the following one first, while the whole
+        stays within `budget` characters: once the reader has chosen a passage, the shopper gets the rule with
+        its amounts and exceptions ("International shipping: … DHL … $24.95, free from $200 …"), not one clause."""
+        if extract.meta is not None or not extract.passages:
+            return extract  # a product's passage (product_passages.py) stands alone
+        section = {p.position: p for p, _ in self.items if p.chunk_id == extract.chunk_id}
+        kept = {p.position: p for p in extract.passages}
+        size = sum(len(p.text) for p in kept.values())
+        while True:
+            grown = False
+            for position in (max(kept) + 1, min(kept) - 1):
+                p = section.get(position)
+                if p is not None and size + len(p.text) <= budget:
+                    kept[position], size, grown = p, size + len(p.text), True
+                    break
+            if not grown:
+                break
+        return Extract([kept[k] for k in sorted(kept)], extract.chunk_id, extract.score, extract.cosine,
+                       extract.lexical, extract.meta)
+
     def meta(self, chunk_id: str) -> dict:
         return next((m for p, m in self.items if p.chunk_id == chunk_id), {})

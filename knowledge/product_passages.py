@@ -16,6 +16,8 @@ from .loaders import INTERNAL_FIELDS, field_label
 from .passages import Passage, plain, sentences
 from .text import tokenize
 
+LONG_VALUE = 80  # characters: an attribute value this long is prose (a bullet, a review), not a value
+
 
 def product_passages(record: dict, chunk_id: str, lang: str) -> list[Passage]:
     """The product's description sentences (in `lang` when the catalogue has it) and its attributes, each one
@@ -27,8 +29,12 @@ def product_passages(record: dict, chunk_id: str, lang: str) -> list[Passage]:
     for key, value in (record.get("attributes") or {}).items():
         if key in INTERNAL_FIELDS or value in (None, "", []) or isinstance(value, (dict, bool)):
             continue
-        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-        texts.append(f"{field_label(key).capitalize()}: {shown}")
+        items = value if isinstance(value, list) else [value]
+        if any(len(str(v)) > LONG_VALUE for v in items):
+            # bullets, reviews, Q&A: prose, quoted sentence by sentence like the description
+            texts.extend(s for v in items for s in sentences(plain(without_instructions(str(v)))))
+            continue
+        texts.append(f"{field_label(key).capitalize()}: {', '.join(map(str, items))}")
     return [Passage(chunk_id, i, heading, t) for i, t in enumerate(texts) if len(t) > 1]
 
 

@@ -16,6 +16,17 @@ INSTRUCTION = re.compile(
     r"\b(?:say|reply|respond|answer)\s+(?:only\s+)?(?:with|that|yes|exactly)\b|"
     r"\bignore\s+(?:all|any|your|the|previous)\b|"
     r"请?直接回答|请回答|只回答|请回复|直接说|忽略(?:之前|以上|所有|你的)).*$", re.I | re.S)
+# A message that works on the assistant rather than asking the store: a new role, its prompt, an answer made up,
+# an authority it cannot check, a "hidden" code. No store text answers it; quoting the nearest one would play along.
+MANIPULATION = re.compile("|".join([
+    r"\b(?:you are now|act as|pretend (?:to be|you)|system prompt|your (?:instructions|prompt))\b",
+    r"\b(?:make (?:one|it|something) up|make up (?:a|an|some)|just (?:guess|invent))\b",
+    r"\bi(?:'m| am) (?:an? |the )?(?:employee|staff|admin|manager|developer) (?:of|at|for|here) "
+    r"(?:your|this|tidepool)\b",
+    r"\bi work (?:for|at) (?:you|your|tidepool)\b|\b(?:hidden|secret) (?:code|coupon|discount)\b",
+    r"\b(?:ignore|disregard|forget) (?:all |any |your |the |previous |above |prior )+(?:rules|instructions|prompts?)\b",
+    r"(?:忽略|无视|忘掉)(?:上面|之前|以上|前面|上述|先前|所有|你的)|你现在是|假装你是|扮演|系统提示|提示词|随便编|编一个|瞎编|不用查|我是你们的(?:员工|店长|经理|管理员|老板)|隐藏的?优惠码",
+]), re.I)
 # Everyday words a store's documents need not contain for a question about them to be answerable.
 COMMON = set("""有没有 是不是 能不能 可不可以 现在 另外 的话 一起 平时 那天 别的 拿来 要钱 多少 怎么 什么 时候 如果 还是
 已经 可能 需要 或者 一下 一个 这样 那样 为什么 怎样 几天 今天 明天 昨天 lose got old wore warn joining""".split())
@@ -61,6 +72,10 @@ def corrected(question: str, vocabulary: Collection[str]) -> str:
         close = difflib.get_close_matches(low, vocabulary, n=1, cutoff=0.8)
         return close[0] if close else word
     return re.sub(r"(?<![\w-])[A-Za-z]{5,}(?![\w-])", fix, question)
+
+
+def manipulates(question: str) -> bool:
+    return MANIPULATION.search(question) is not None
 
 
 def is_yes_no(question: str) -> bool:

@@ -1,7 +1,12 @@
-"""The reader: when the best quote's score is not sure enough, the local model picks which of a few candidate
-quotes answers the shopper's question (or that none does) and, for a yes/no question, whether the answer is yes
-or no. It writes two or three tokens, never the answer itself, so what the shopper reads is still the store's own
-text; the prompt is short, so the cost is mostly evaluating ~150-300 prompt tokens (~2-4 s on two cores)."""
+"""The reader: when the best quote's score is neither sure nor hopeless, the local model judges the candidate quotes
+one at a time ("does this passage answer the question?") and the first it finds likely enough is served; for a
+yes/no question it is then asked whether the passage says yes or no. It reads the model's probability of "yes",
+not just its reply, and writes nothing the shopper reads: what is shown is still the store's own text.
+
+One question and passage per prompt, question first: llama.cpp reuses the evaluated system prompt and question
+across the candidates, so each further candidate costs its own ~60-80 tokens (~1 s on two cores). A list of
+numbered passages in one prompt was tried first: the 1.5B model's choice barely depended on them (it answered "1"
+or "0" with nearly the same probabilities whatever the passages said)."""
 from __future__ import annotations
 
 import re
@@ -12,64 +17,79 @@ from langchain_core.prompts import ChatPromptTemplate
 
 from .extractive import Extract
 
-CANDIDATE_CHARS = 220  # of each candidate shown to the model; the quote served is the whole extract
-READ_TOKENS = 4
+CANDIDATE_CHARS = 300  # of each candidate shown to the model; the quote served is the whole extract
 
-# The fixed instructions come first so llama.cpp reuses their evaluated prefix across requests.
-SYSTEM = """You help a store's customer service. Read the shopper's question and the numbered passages from the \
-store's documents. Which passage states the answer to the question? Reply with its number only. A passage that is \
-only on the same topic but does not state the answer does not count: if no passage states the answer, reply 0. If \
-the question is a yes/no question, put yes or no after the number."""
-# The question is asked twice: the small model keeps to it better when it is read again after the passages
-# (tuned on the generated question set, knowledge/eval/questions.jsonl, not on the shopper-style one).
-HUMAN = """Question: {question}
+# The fixed instructions come first and the question before the passage, so the evaluated prefix is shared.
+SYSTEM = "You check whether a passage from an online store's documents answers a shopper's question."
+JUDGE = """Question: {question}
 
-Passages:
-{passages}
+Passage: {passage}
 
-Question again: {question}
-Which passage states the answer (number, or 0 if none)?"""
-PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", HUMAN)])
-REPLY = re.compile(r"^\W*(\d+)\W*(yes|no|是|否|不)?", re.I)
+Does this passage answer the question? Reply yes or no."""
+POLARITY = """Question: {question}
+
+Passage: {passage}
+
+According to the passage, is the answer to the question yes or no? Reply yes or no."""
+JUDGE_PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", JUDGE)])
+POLARITY_PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", POLARITY)])
+YES_NO_WORDS = ["yes", "Yes", "no", "No"]
 
 
 @dataclass
 class Reading:
-    """The model's choice: the index into the candidates (None when none answers) and its yes/no, if any."""
+    """The candidate judged to answer (its index, None when none did), the probability of "yes" the model gave
+    each candidate it read, and, for a yes/no question, whether the passage says yes (None when not asked)."""
 
     choice: int | None
-    yes: bool | None
-    raw: str
+    judged: list[float]
+    yes: bool | None = None
+
+    @property
+    def confidence(self) -> float | None:
+        return self.judged[self.choice] if self.choice is not None else None
 
 
-def shown(extract: Extract) -> str:
-    """A candidate as the model reads it: the quote, cut at a sentence or word boundary near CANDIDATE_CHARS."""
-    text = extract.text
-    if len(text) <= CANDIDATE_CHARS:
-        return text
-    cut = text[:CANDIDATE_CHARS]
-    end = max(cut.rfind(". "), cut.rfind("。"), cut.rfind("；"), cut.rfind("; "))
-    return cut[:end + 1] if end > CANDIDATE_CHARS // 2 else cut.rsplit(" ", 1)[0] + " …"
+def passage_text(extract: Extract) -> str:
+    return extract.text[:CANDIDATE_CHARS]
 
 
-def parse(raw: str, count: int) -> Reading:
-    """"2 no" → the second candidate, no; "0", anything out of range or unreadable → none answers."""
-    match = REPLY.match(raw or "")
-    if not match:
-        return Reading(None, None, raw)
-    number = int(match.group(1))
-    word = (match.group(2) or "").lower()
-    yes = None if not word else word in ("yes", "是")
-    return Reading(number - 1 if 1 <= number <= count else None, yes, raw)
+def yes_share(probabilities: list[float]) -> float:
+    """P(yes) among the replies yes/Yes/no/No."""
+    total = sum(probabilities)
+    return (probabilities[0] + probabilities[1]) / total if total > 0 else 0.0
 
 
 class Reader:
-    """Asks the chat model which candidate quote answers a question."""
+    """Asks the chat model whether each candidate quote answers a question."""
 
     def __init__(self, model: BaseChatModel):
-        self.chain = (PROMPT | model.bind(max_tokens=READ_TOKENS)).with_config(run_name="reader")
+        self.model = model
+        self.judge_chain = (JUDGE_PROMPT | model.bind(max_tokens=2)).with_config(run_name="reader_judge")
+        self.polarity_chain = (POLARITY_PROMPT | model.bind(max_tokens=2)).with_config(run_name="reader_polarity")
 
-    def read(self, question: str, candidates: list[Extract]) -> Reading:
-        passages = "\n".join(f"[{n}] {shown(c)}" for n, c in enumerate(candidates, 1))
-        raw = self.chain.invoke({"passages": passages, "question": question}).content
-        return parse(str(raw), len(candidates))
+    def _yes(self, prompt: ChatPromptTemplate, chain, question: str, extract: Extract) -> float:
+        """The probability the model's reply is yes: read from its first token when the backend tells
+        (ChatLlamaCpp), else 1.0 or 0.0 from the reply it writes."""
+        inputs = {"question": question, "passage": passage_text(extract)}
+        scored = getattr(self.model, "reply_with_choice_probabilities", None)
+        if scored is not None:
+            _, probabilities = scored(prompt.format_messages(**inputs), YES_NO_WORDS, 1)
+            return yes_share(probabilities)
+        reply = str(chain.invoke(inputs).content)
+        return 1.0 if re.match(r"\W*(yes|是)", reply, re.I) else 0.0
+
+    def judge(self, question: str, extract: Extract) -> float:
+        return self._yes(JUDGE_PROMPT, self.judge_chain, question, extract)
+
+    def read(self, question: str, candidates: list[Extract], threshold: float, yes_no: bool = False) -> Reading:
+        """Judges the candidates in order and stops at the first whose P(yes) reaches `threshold`."""
+        judged: list[float] = []
+        for i, candidate in enumerate(candidates):
+            judged.append(self.judge(question, candidate))
+            if judged[-1] >= threshold:
+                says_yes = None
+                if yes_no:
+                    says_yes = self._yes(POLARITY_PROMPT, self.polarity_chain, question, candidate) >= 0.5
+                return Reading(i, judged, says_yes)
+        return Reading(None, judged)

@@ -28,6 +28,7 @@ POLICY = [
     ("退货政策是什么？", "zh"), ("运费怎么算？", "zh"), ("能用花呗分期吗？", "zh"), ("国际运费多少", "zh"),
     ("积分多久过期？", "zh"), ("退款多久到账", "zh"),
 ]
+MODEL_ROUTES = ("generated", "reader")  # the model wrote the answer, or read the quote before it was served
 CATALOGUE = [("How much is the Harbor Shell 2.5L Rain Jacket?", "en"), ("港湾 2.5 层防水夹克多少钱？", "zh"),
              ("What is the Harbor Shell 2.5L Rain Jacket made of?", "en")]
 
@@ -95,9 +96,9 @@ async def measure(systems: dict[str, tuple], settings: Settings, index_dir: Path
             await runner.cleanup()
     for name, r in results.items():
         report[name] |= {"single": stats(r["single"]), "concurrent_4": stats(r["together"]),
-                         "single_needing_the_model": stats([a for a in r["single"] if a["route"] == "generated"]),
+                         "single_needing_the_model": stats([a for a in r["single"] if a["route"] in MODEL_ROUTES]),
                          "concurrent_4_needing_the_model": stats([a for a in r["together"]
-                                                                  if a["route"] == "generated"]),
+                                                                  if a["route"] in MODEL_ROUTES]),
                          "catalogue_single": stats(r["catalogue"]),
                          "answers": r["single"] + r["together"] + r["catalogue"]}
         engine = getattr(systems[name][0], "_engine", None)
@@ -159,8 +160,8 @@ def render(report: dict, settings: Settings) -> str:
     for system in systems:
         r, name = report[system], SYSTEM_NAMES[system]
         lines += [_row(name, "policy, single", r["single"]), _row(name, "policy, 4 concurrent", r["concurrent_4"]),
-                  _row(name, "policy, single, model-written only", r["single_needing_the_model"]),
-                  _row(name, "policy, 4 concurrent, model-written only", r["concurrent_4_needing_the_model"]),
+                  _row(name, "policy, single, model needed", r["single_needing_the_model"]),
+                  _row(name, "policy, 4 concurrent, model needed", r["concurrent_4_needing_the_model"]),
                   _row(name, "catalogue facts, single", r["catalogue_single"])]
     lines += ["", "Targets (policy questions, single): TTFT p50 <= 1.0 s, p95 <= 2.5 s; full answer p50 <= 3 s, "
               "p95 <= 6 s; 4 concurrent full answer p95 <= 8 s.",

@@ -4,6 +4,8 @@ from __future__ import annotations
 from contextlib import closing
 from typing import Any, Iterator
 
+import numpy as np
+
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
@@ -43,6 +45,32 @@ class ChatLlamaCpp(StreamingChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(delta, chunk=chunk)
                 yield chunk
+
+    def reply_with_choice_probabilities(self, messages: list[BaseMessage], options: list[str], max_tokens: int
+                                        ) -> tuple[str, list[float]]:
+        """A short greedy reply, plus how likely the model found each of `options` ("0", "1", ...) as the first
+        token of it: a choice among numbered passages then comes with a confidence, not just an argmax. The
+        first step's logits are read by a logits processor, so the KV cache of the fixed prefix is reused as in
+        `_stream`."""
+        first: list[np.ndarray] = []
+
+        def capture(input_ids, scores):
+            if not first:
+                first.append(np.array(scores, dtype=np.float64))
+            return scores
+
+        from llama_cpp import LogitsProcessorList
+
+        reply = self._llm.create_chat_completion(messages=chat_messages(messages), temperature=0.0, top_k=1,
+                                                 max_tokens=max_tokens, repeat_penalty=1.05,
+                                                 logits_processor=LogitsProcessorList([capture]))
+        text = reply["choices"][0]["message"].get("content") or ""
+        if not first:
+            return text, [0.0] * len(options)
+        logits = first[0] - first[0].max()
+        probabilities = np.exp(logits) / np.exp(logits).sum()
+        ids = [self._llm.tokenize(option.encode(), add_bos=False, special=False)[0] for option in options]
+        return text, [float(probabilities[i]) for i in ids]
 
 
 class ChatLlamaBatched(StreamingChatModel):

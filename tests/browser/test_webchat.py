@@ -370,10 +370,11 @@ def test_html_in_messages_is_shown_as_text(new_page):
     assert page.evaluate("window.pwned") is None
 
 
-# Questions whose closest quote is good but not sure enough to serve at once: the reader (the local model) decides
+# Questions whose closest quote is good but not sure enough to serve at once: the reader (the local model) reads it
 # while the quote is shown as a draft.
-DRAFT_QUESTIONS = ["how much is express shipping?", "how long do refunds take?", "do you ship to canada?",
-                   "can I change my order after placing it?", "when do points expire?"]
+DRAFT_QUESTIONS = ["do you ship to canada?", "will I lose my points if I return something?",
+                   "can I pay with apple pay?", "can you deliver to hong kong?",
+                   "how long do I have to return a jacket?"]
 
 
 def drafted_then_read(stack, question: str) -> bool:

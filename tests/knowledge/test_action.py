@@ -32,7 +32,7 @@ def run_action(monkeypatch, url: str, text: str, **kwargs) -> list[dict]:
 
 @pytest.mark.llm
 def test_answer_with_citations(monkeypatch, service):
-    messages = run_action(monkeypatch, service, "How long do I have to return an item?")
+    messages = run_action(monkeypatch, service, "How many days do I have to return an item?")
     assert len(messages) == 1
     message = messages[0]
     assert "30" in message["text"]

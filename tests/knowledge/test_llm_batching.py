@@ -74,8 +74,10 @@ def test_concurrent_answers_are_batched_and_match_each_alone(batched):
     assert all(text.strip() for text in written), written
     # Greedy decoding in a batch of 4 adds floats in another order than alone: at a near-tie between two tokens
     # an answer may take the other one from there on ("5-7 business days [1]" vs "… after the return arrives.").
-    # Each answer starts the same way; most are the same to the end.
-    assert all(w[:8] == a[:8] for w, a in zip(written, alone)), (written, alone)
+    # All but at most one answer start the same way (a near-tie can fall on the very first token: "Refunds reach
+    # the original payment method 5-7 business" vs "5-7 business days [1]" on an AVX-512 machine); most are the
+    # same to the end.
+    assert sum(w[:8] == a[:8] for w, a in zip(written, alone)) >= len(alone) - 1, (written, alone)
     assert sum(w == a for w, a in zip(written, alone)) >= len(alone) // 2, (written, alone)
     # Sharing batches: far fewer decode calls than the same answers one after another.
     assert engine.stats["steps"] - steps_alone < 0.6 * steps_alone

@@ -67,9 +67,9 @@ def test_prompt_injection_does_not_change_the_rules(service):
 
 
 def test_follow_up_uses_history(service):
-    history = [{"role": "user", "content": "How long does standard shipping take?"},
-               {"role": "assistant", "content": "Standard shipping takes 3 to 5 business days."}]
-    body = ask(service, "And how much does express cost?", history=history)
+    history = [{"role": "user", "content": "How much does standard shipping cost?"},
+               {"role": "assistant", "content": "Standard shipping is free over 75 USD, otherwise 5.95 USD."}]
+    body = ask(service, "And what about express?", history=history)  # means nothing without the question before
     assert not body["refused"], body
     assert "14.95" in body["answer"]
 
@@ -93,7 +93,7 @@ def test_a_conversation_can_watch_its_answer_being_written(service):
         assert watch.headers["Content-Type"].startswith("text/event-stream")
         lines = watch.iter_lines(decode_unicode=True)
         assert next(lines) == ": watching"  # subscribed before the question is asked
-        other = ask(service, "How long does standard shipping take?", conversation_id="conv-other")
+        other = ask(service, "how long is the return window?", conversation_id="conv-other")
         body = ask(service, "How long does express shipping take?", conversation_id="conv-42")
         kind = None
         for line in lines:
