@@ -1,4 +1,4 @@
-"""Command line: ingest | prepare | serve | ask | fetch-model | eval | eval-recs | bench | copy."""
+"""Command line: ingest | prepare | serve | ask | fetch-model | eval | calibrate | eval-recs | bench | copy."""
 from __future__ import annotations
 
 import argparse
@@ -44,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=Path("reports"))
     p.add_argument("--limit", type=int, default=0, help="an even spread of N questions per set (0: all)")
     p.add_argument("--baseline-limit", type=int, default=40, help="questions per set for the model-bound baselines")
+
+    p = sub.add_parser("calibrate", help="measure the quote thresholds on the shopper-style set (make calibrate-rag)")
+    p.add_argument("--index", type=Path, default=settings.index_dir)
+    p.add_argument("--questions", type=Path, default=Path(__file__).parent / "eval" / "shopper_questions.jsonl")
+    p.add_argument("--out", type=Path, default=Path("reports"))
 
     p = sub.add_parser("prepare", help="write the prepared answers of the index's document chunks")
     p.add_argument("--index", type=Path, default=settings.index_dir)
@@ -144,6 +149,10 @@ def main(argv: list[str] | None = None) -> int:
         from .eval.evaluate import run_eval
 
         return run_eval(settings, args.index, args.question_dir, args.out, args.limit, args.baseline_limit)
+    if args.cmd == "calibrate":
+        from .eval.calibrate import run_calibration
+
+        return run_calibration(settings, args.index, args.questions, args.out)
     if args.cmd == "prepare":
         from .index import Index
         from .llm import build_chat_model

@@ -53,9 +53,10 @@ GENERATED_SURE = 0.80  # groundedness of a checked model answer for the store-po
 # show (a refusal); from QUOTE_SURE it is served as it is; in between the reader (the model) reads it and a P(yes)
 # under READ_YES vetoes it. The model judging only the best quote did as well as judging three (and one call is
 # ~1.3 s), and lower floors with the model deciding answered more but refused far fewer unanswerable questions.
-READ_FLOOR = {"en": 0.92, "zh": 0.92}
-QUOTE_SURE = {"en": 0.95, "zh": 0.95}
-READ_YES = {"en": 0.3, "zh": 0.3}
+# The same in both languages. `make calibrate-rag` measures them again (reports/rag_calibration.md).
+READ_FLOOR = 0.92
+QUOTE_SURE = 0.95
+READ_YES = 0.3
 PRODUCT_FLOOR = 0.87  # a product passage scoring less is off topic: the reader took it for an answer all the same
 READ_CANDIDATES = 3
 YES_NO_LEAD = {"en": ("Yes.", "No."), "zh": ("是的。", "不是。")}
@@ -170,6 +171,9 @@ class Answerer:
     model: BaseChatModel
     k: int = CONTEXT_CHUNKS
     routes: tuple[str, ...] = ROUTES
+    read_floor: float = READ_FLOOR
+    quote_sure: float = QUOTE_SURE
+    read_yes: float = READ_YES
 
     def __post_init__(self):
         self.chain = (PROMPT | self.model).with_config(run_name="grounded_answer")
@@ -239,16 +243,14 @@ class Answerer:
         if product is not None and not POLICY_Q.search(question):  # a policy question is the policies' to answer
             own = [c for c in self.products.candidates(focus, vector, product, lang) if c.score >= PRODUCT_FLOOR]
             candidates = own + candidates[:READ_CANDIDATES - len(own) + 1]
-        floor, sure = READ_FLOOR.get(lang, READ_FLOOR["en"]), QUOTE_SURE.get(lang, QUOTE_SURE["en"])
-        candidates = [c for c in candidates if c.score >= floor]
+        candidates = [c for c in candidates if c.score >= self.read_floor]
         if not candidates:
             return self.refusal(lang)
-        if candidates[0].score >= sure:
+        if candidates[0].score >= self.quote_sure:
             reading = Reading(0, [])
         elif "reader" in self.routes:
             with self._lock:
-                reading = self.reader.read(redact(shown), candidates[:1], READ_YES.get(lang, READ_YES["en"]),
-                                           yes_no=is_yes_no(question))
+                reading = self.reader.read(redact(shown), candidates[:1], self.read_yes, yes_no=is_yes_no(question))
         else:
             reading = Reading(None, [])
         if reading.choice is None:

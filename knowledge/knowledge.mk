@@ -14,7 +14,7 @@ KNOWLEDGE_SOURCES := data/store/catalog.jsonl $(shell find data/store/policies -
 PREPARED_ANSWERS := data/store/prepared_answers.jsonl
 EVAL_SETS := knowledge/eval/questions.jsonl knowledge/eval/shopper_questions.jsonl
 
-.PHONY: knowledge-setup knowledge-serve prepare-answers eval-rag eval-recs bench-rag test-knowledge
+.PHONY: knowledge-setup knowledge-serve prepare-answers eval-rag calibrate-rag eval-recs bench-rag test-knowledge
 
 knowledge-setup: $(VENV)/.llama-cpp $(KNOWLEDGE_MODEL_STAMP) $(KNOWLEDGE_INDEX)/.ingested
 
@@ -62,6 +62,10 @@ BENCH_PRODUCTS ?= 10000
 eval-rag: knowledge-setup
 	$(VENV_PY) -m knowledge eval --index $(KNOWLEDGE_INDEX) --out reports --limit $(EVAL_LIMIT) \
 		--baseline-limit $(EVAL_BASELINE_LIMIT)
+
+# The quote thresholds (READ_FLOOR, QUOTE_SURE, READ_YES) measured on the shopper-style set (~10 min).
+calibrate-rag: knowledge-setup
+	$(VENV_PY) -m knowledge calibrate --index $(KNOWLEDGE_INDEX) --out reports
 
 # Recommendations vs. plain dense search on knowledge/eval/recs.jsonl; no language model needed (~15 s).
 eval-recs: $(KNOWLEDGE_INDEX)/.ingested
