@@ -27,6 +27,9 @@ POLICY = [
     ("how much is express shipping?", "en"), ("when do my points expire", "en"),
     ("退货政策是什么？", "zh"), ("运费怎么算？", "zh"), ("能用花呗分期吗？", "zh"), ("国际运费多少", "zh"),
     ("积分多久过期？", "zh"), ("退款多久到账", "zh"),
+    # closest quote between READ_FLOOR and QUOTE_SURE: the model reads it before it is served
+    ("do I lose points when I return an order?", "en"), ("do you deliver to hong kong?", "en"),
+    ("how do I get my money back?", "en"), ("可以用苹果支付吗？", "zh"), ("能寄到加拿大吗", "zh"),
 ]
 MODEL_ROUTES = ("generated", "reader")  # the model wrote the answer, or read the quote before it was served
 CATALOGUE = [("How much is the Harbor Shell 2.5L Rain Jacket?", "en"), ("港湾 2.5 层防水夹克多少钱？", "zh"),
@@ -82,7 +85,7 @@ async def measure(systems: dict[str, tuple], settings: Settings, index_dir: Path
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=900)) as session:
             for load, questions, concurrency, rounds in (("single", POLICY, 1, len(POLICY)),
-                                                         ("together", POLICY, 4, 3),
+                                                         ("together", POLICY, 4, -(-len(POLICY) // 4)),
                                                          ("catalogue", CATALOGUE, 1, len(CATALOGUE))):
                 for r in range(rounds):
                     batch = [questions[(r * concurrency + i) % len(questions)] for i in range(concurrency)]
@@ -150,7 +153,8 @@ SYSTEM_NAMES = {"before": "before (serial llama)", "before_batched": "before (ba
 def render(report: dict, settings: Settings) -> str:
     systems = [name for name in SYSTEM_NAMES if name in report]
     lines = [f"# RAG benchmark (model `{settings.llm_model}`, {settings.threads} threads, one run)", "",
-             f"{len(POLICY)} policy questions worded as shoppers ask (en and zh); 4 concurrent = 3 rounds of 4. "
+             f"{len(POLICY)} policy questions worded as shoppers ask (en and zh); 4 concurrent = "
+             f"{-(-len(POLICY) // 4)} rounds of 4. "
              "\"before\" is the service without prepared and extractive answers (the model answers every policy "
              "question): on the earlier llama backend (one answer at a time, create_chat_completion) and on the "
              "batched one (concurrent answers share one batch). All systems run in the same process and are asked "
