@@ -45,10 +45,6 @@ class Reading:
     judged: list[float]
     yes: bool | None = None
 
-    @property
-    def confidence(self) -> float | None:
-        return self.judged[self.choice] if self.choice is not None else None
-
 
 def passage_text(extract: Extract) -> str:
     return extract.text[:CANDIDATE_CHARS]
