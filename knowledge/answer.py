@@ -29,6 +29,8 @@ from .prepared import PreparedAnswers
 from .product_passages import ProductPassages
 from .question import asked, corrected, is_yes_no, manipulates, unmentioned, without_instruction
 from .reader import Reader, Reading
+from .recommend import Recommender
+from .recommend.request import parse
 from .text import STOP, tokenize
 
 REFUSAL = {"en": "I'm sorry, I don't have that information in our store documents.",
@@ -90,6 +92,18 @@ FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|one|same|also
 # "Do you sell kayaks?": only the catalogue says what the store sells, never a sentence of its policies ("We sell
 # gear that's meant to be used hard" is not a yes).
 SELLS_Q = re.compile(r"\b(?:sell|sells|carry|stock)\b|卖|有售|出售", re.I)
+# "Do you sell my data?" asks about the shopper's own things, which the privacy policy answers.
+SELLS_MINE = re.compile(r"\b(?:sell|sells)\s+(?:my|our)\b|(?:卖|出售)(?:我|我们)的", re.I)
+# "I need a waterproof jacket under $150 in size M", "150 美元以内有没有 M 码的防水外套": a request for products,
+# which the recommender answers from the catalogue (a kind of thing plus what it must be), not a question for a quote.
+SHOPPING_Q = re.compile(r"\b(?:i need|i want|i'm looking for|looking for|recommend|suggest|any|do you have|show me|"
+                        r"is there|are there|do you (?:sell|carry))\b|"
+                        r"有没有|有什么|你们有|有卖|想要|想买|推荐|需要|找", re.I)
+SHOPPING_FILTERS = {"max_price", "min_price", "size", "color", "needs", "persons", "audience", "brand"}
+# a kind of thing and a use alone ("hiking shoes", "适合徒步的鞋") only when asked for outright
+ASKED_OUTRIGHT = re.compile(r"\b(?:i need|i want|i'm looking for|looking for|recommend|suggest)\b|"
+                            r"想要|想买|推荐|需要|找|适合", re.I)
+PICKS_LEAD = {"en": "These match what you asked for:", "zh": "符合您要求的商品："}
 # A question that points at the page the shopper is on ("is this waterproof?", "这款多重？"), not at a named product.
 PAGE_REFERENCE = re.compile(r"\b(this|it|its|this one|that one)\b|这个|这款|这件|这顶|它|该商品|此商品", re.I)
 
@@ -185,6 +199,7 @@ class Answerer:
         self.reader = Reader(self.model)
         self.products = ProductPassages(self.index, self.passages.embedder)
         self.catalogue = CatalogueFacts(self.index)
+        self.recommender = Recommender(self.index)
 
     @property
     def documents(self) -> str:
@@ -257,7 +272,8 @@ class Answerer:
             judged = ", ".join(f"{p:.2f}" for p in reading.judged)
             return self.refusal(lang, [f"the reader found no passage that answers it (P(yes): {judged})"])
         extract = candidates[reading.choice]
-        if SELLS_Q.search(question) and is_yes_no(question) and extract.meta is None:
+        if SELLS_Q.search(question) and not SELLS_MINE.search(question) and is_yes_no(question) \
+                and extract.meta is None:
             return self.refusal(lang, ["whether the store sells it is the catalogue's to say, not a policy's"])
         widened = self.passages.widened(extract)
         lead = self.yes_no_lead(question, widened, reading, lang)
@@ -396,6 +412,8 @@ class Answerer:
             text, hit = fact
             return {"answer": text, "citations": [citation(hit)], "groundedness": 1.0, "refused": False,
                     "route": "catalogue", "label": "catalogue", "offer_human": False}
+        if "catalogue" in self.routes and not follow_up and (picks := self.shopping(question, lang, hits)):
+            return picks
         focus, _ = self.policy_view(asked(query), hits, lang)
         vector = self.passages.embed_question(focus) if {"prepared", "extractive"} & set(self.routes) else None
         # a prepared answer answers its own question: a follow-up ("那国际的呢？") leans on another one
@@ -417,6 +435,30 @@ class Answerer:
         # a question about a named product ("夜跑 900 头灯电池多大") is the reader's, with the product's own text
         about_product = not POLICY_Q.search(query) and self.catalogue.named_product(asked(query), hits) is not None
         return self.quoted(extract, lang) if sure and not about_product else extract
+
+    def shopping(self, question: str, lang: str, hits: list[Hit]) -> dict | None:
+        """Products for a request that names a kind of thing and what it must be (a budget, size, colour, need),
+        as the recommender ranks them from the catalogue, each with its price and why it fits; None when the
+        message is not such a request, names one product, asks about a policy, or nothing in stock fits."""
+        if POLICY_Q.search(question) or not SHOPPING_Q.search(question):
+            return None
+        said = parse(SHOPPING_Q.sub(" ", question), self.catalogue.catalog)  # "sell" is not a use
+        # "do you have tents?" asks for a kind of thing; "do you have a warranty on jackets?" has words beyond it
+        wanted = SHOPPING_FILTERS & said.keys() or not said.get("has_use") or ASKED_OUTRIGHT.search(question)
+        if not said.get("category") or not wanted:
+            return None
+        # a product named without a budget is the catalogue facts' ("do you have the Harbor Shell in M?"); with one,
+        # a generic name ("防水外套" is also a product's name) is a kind of thing
+        if not {"max_price", "min_price"} & said.keys() and self.catalogue.named_product(question, hits) is not None:
+            return None
+        items = self.recommender.recommend(question, lang, limit=3)["items"]
+        if not items:
+            return None  # the question path says what the store's text says, or refuses
+        lines = [PICKS_LEAD[lang]] + [f"- {item['name']}: {item['reason']}" for item in items]
+        citations = [{"source": "catalog", "title": item["name"], "chunk_id": f"product:{item['id']}:{lang}:0",
+                      **({"url": item["url"]} if item["url"] else {})} for item in items]
+        return {"answer": "\n".join(lines), "citations": citations, "groundedness": 1.0, "refused": False,
+                "route": "catalogue", "label": "catalogue", "offer_human": False}
 
     def warm_up(self) -> None:
         """Embeds the passages and prepared questions and evaluates the model's fixed prompt once."""

@@ -8,6 +8,9 @@ from .index import Hit, Index
 from .loaders import INTERNAL_FIELDS, field_label
 from .passages import plain, sentences
 from .injection import without_instructions
+from .recommend.catalog import Catalog, norm_size
+from .recommend.request import parse
+from .recommend.vocabulary import COLOR_ZH
 from .text import tokenize
 
 PRICE_Q = re.compile(r"\b(price|priced|cost|costs|how much (?:is|are|for)|expensive|cheap)\b|"
@@ -112,6 +115,11 @@ def singular(tokens: set[str]) -> set[str]:
     return {t[:-1] if t.isascii() and len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t for t in tokens}
 
 
+def budget(said: dict) -> bool:
+    """Whether a parsed message sets a budget: "150 美元以内有没有 M 码的防水外套" asks for products."""
+    return bool({"max_price", "min_price"} & said.keys())
+
+
 def names_product(question: str, hit: Hit, rank: int, q_tokens: set[str], names: list[set[str]] = ()) -> bool:
     """Whether the question names this retrieved product: by id, or by most of its name's words, words that no
     other product's name (`names`: every product's name words) also has all of ("shoe sizes?" names no one shoe,
@@ -131,6 +139,14 @@ class CatalogueFacts:
     def __init__(self, index: Index):
         self.index = index
         self._names: tuple[int, list[set[str]]] = (-1, [])
+        self._catalog: tuple[int, Catalog | None] = (-1, None)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The recommender's view of the catalogue, whose parser reads colours and sizes ("黄色 M 码", "in XL")."""
+        if self._catalog[0] != self.index.version:
+            self._catalog = (self.index.version, Catalog(self.index.products))
+        return self._catalog[1]
 
     @property
     def name_words(self) -> list[set[str]]:
@@ -170,7 +186,9 @@ class CatalogueFacts:
             asked_fields = [] if policy else matched_attributes(question, record) + yes_no_fields(question)
             if duration:  # "how long does the battery last": a mAh value is not an answer
                 asked_fields = [a for a in asked_fields if answers_duration(a[0])]
-            if not (asks_price or asks_stock or asked_fields or about):
+            said = {} if policy else parse(question, self.catalog)
+            color, size = said.get("color"), said.get("size")
+            if not (asks_price or asks_stock or asked_fields or about or (color or size) and not budget(said)):
                 return None
             parts = []
             if asks_price and hit.meta.get("price", -1) >= 0:
@@ -178,7 +196,13 @@ class CatalogueFacts:
                 parts.append(f"{name}（{pid}）的价格是 {price}。" if lang == "zh"
                              else f"The {name} ({pid}) costs {price}.")
             stock = hit.meta.get("stock", "").split("\n")
-            if asks_stock and stock[0]:
+            variant = None
+            # "harbor shell in 3XL?", "港湾夹克黄色 M 码有货吗": that colour and size, from the variants
+            if (color or size) and not asked_fields and not about and not budget(said):
+                variant = self.variant_availability(pid, name, color, size, lang)
+            if variant:
+                parts.append(variant)
+            elif asks_stock and stock[0]:
                 parts.append(("；".join(stock) + "。") if lang == "zh" else ("; ".join(stock) + "."))
             for key, _, en, zh in asked_fields:
                 value = record.get(key)
@@ -196,6 +220,53 @@ class CatalogueFacts:
                 parts.append(self.overview(pid, lang))
             return (" ".join(parts), hit) if parts else None
         return None
+
+    def variant_availability(self, product_id: str, name: str, color: str | None, size: str | None,
+                             lang: str) -> str | None:
+        """Whether the product comes in, and has in stock, the colour and/or size asked, from its variants; when
+        it does not come in them, what it does come in."""
+        product = self.catalog.products[product_id]
+        size = norm_size(size) if size else None
+        zh = lang == "zh"
+        shown = lambda c: COLOR_ZH.get(c, c) if zh else c  # noqa: E731
+        head = f"{name}（{product_id}）" if zh else f"The {name} ({product_id})"
+        record = self.index.products.get(product_id, {})
+        listed_sizes = [norm_size(s) for s in (record.get("attributes") or {}).get("sizes") or []]
+        order = {s: i for i, s in enumerate(listed_sizes)}  # the catalogue's order (XS … XXL), not the alphabet's
+        sizes = sorted(product.sizes, key=lambda s: (order.get(s, len(order)), s))
+        if size and sizes and size not in sizes:
+            return (f"{head}没有 {size} 码，尺码有：{'、'.join(sizes)}。" if zh
+                    else f"{head} doesn't come in {size}: its sizes are {', '.join(sizes)}.")
+        if color and product.colors and color not in product.colors:
+            colors = ("、" if zh else ", ").join(map(shown, product.colors))
+            return (f"{head}没有{shown(color)}，颜色有：{colors}。" if zh
+                    else f"{head} doesn't come in {color}: its colours are {colors}.")
+        counts: dict[tuple[str, str], int] = {}
+        for v in record.get("variants") or []:
+            if isinstance(v, dict):
+                key = (str(v.get("color") or "").lower(), norm_size(v.get("size") or ""))
+                counts[key] = counts.get(key, 0) + int(v.get("stock") or 0)
+        wanted = {k: n for k, n in counts.items() if (not color or k[0] == color) and (not size or k[1] == size)}
+        which = " ".join(filter(None, [shown(color) if color else "", f"{size} 码" if zh and size else
+                                       (f"size {size}" if size else "")]))
+        which = which if zh else ", ".join(filter(None, [color, f"size {size}" if size else ""]))
+        if not wanted:
+            return None  # no variant data: the record's stock line says what there is
+        left = sum(wanted.values())
+        if color and size:
+            if left <= 0:
+                return f"{head}{which}暂时缺货。" if zh else f"{head} in {which} is out of stock right now."
+            return (f"有货：{head}{which}还有 {left} 件。" if zh
+                    else f"Yes, the {name} ({product_id}) in {which} is in stock ({left} left).")
+        other = 1 if color else 0  # a colour asked lists its sizes, a size its colours
+        have = [shown(k[0]) if other == 0 else k[1] for k, n in
+                sorted(wanted.items(), key=lambda kv: (order.get(kv[0][1], len(order)), kv[0])) if n > 0]
+        if not have:
+            return f"{head}{which}暂时缺货。" if zh else f"{head} in {which} is out of stock right now."
+        listed = ("、" if zh else ", ").join(dict.fromkeys(have))
+        return (f"{head}{which}有货的{'尺码' if other else '颜色'}：{listed}。" if zh
+                else f"Yes, the {name} ({product_id}) in {which} is in stock in {'sizes' if other else 'colours'} "
+                     f"{listed}.")
 
     def overview(self, product_id: str, lang: str) -> str:
         """A product's first two description sentences and its price, as the store wrote them."""

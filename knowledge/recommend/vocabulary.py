@@ -69,6 +69,7 @@ SIZE_PATTERNS = [
     (rf"\b(?:size|sz)\s*(?:is|:)?\s*(?:eu\s*)?({SIZE}|small|medium|large|extra large|x-large)\b", False, True),
     (r"\beu\s*(\d{2})\b", False, True), (rf"(?<![A-Za-z0-9])({SIZE})\s*(?:码|号)", False, True),
     (rf"尺码\s*(?:是|为)?\s*({SIZE})", False, True), (r"(?<![A-Za-z0-9])(XXL|XL|XS)(?![A-Za-z])", False, False),
+    (r"(?<![A-Za-z0-9])([2-5]XL|XXXL)(?![A-Za-z])", False, True),  # "in 3XL": a size, carried or not
     (r"\bin (?:an? )?(S|M|L)\b", True, False), (r"\b(S|M|L)\s+size\b", True, False),
     (r"\bin (small|medium|large|extra large|x-large)\b", False, False),
     (r"(小号|中号|大号|加大号|加大|特大号|均码|one size)", False, False)]

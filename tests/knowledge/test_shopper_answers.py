@@ -198,3 +198,40 @@ def test_a_follow_up_never_gets_a_prepared_answer_to_another_question(store_serv
                {"role": "assistant", "content": "标准配送 5.95 美元。"}]
     body = ask(store_service, "那国际的呢？", lang="zh", history=history)
     assert body["route"] != "prepared", body
+
+
+@pytest.mark.parametrize("question, lang, budget", [
+    ("I need a waterproof jacket under $150 in size M", "en", 150),
+    ("150 美元以内有没有 M 码的防水外套", "zh", 150),
+])
+def test_a_shopping_request_gets_products_that_fit_from_the_catalogue(store_service, question, lang, budget):
+    body = ask(store_service, question, lang=lang)
+    assert body["route"] == "catalogue" and not body["refused"], body
+    products = [c["chunk_id"].split(":")[1] for c in body["citations"]]
+    assert products and all(c["source"] == "catalog" for c in body["citations"]), body
+    catalog = {json.loads(line)["id"]: json.loads(line) for line in open("data/store/catalog.jsonl")}
+    for pid in products:  # each one is a jacket within the budget, with M in stock
+        record = catalog[pid]
+        assert record["category"] == "jackets" and record["price"] <= budget, record
+        assert any(v["size"] == "M" and v["stock"] > 0 for v in record["variants"]), record
+        assert (record["name_zh"] if lang == "zh" else record["name"]) in body["answer"], body
+    no_raw_text(body)
+
+
+@pytest.mark.parametrize("question, lang, wanted", [
+    ("harbor shell in 3XL?", "en", r"doesn't come in 3XL: its sizes are XS, S, M, L, XL, XXL"),
+    ("is the harbor shell in stock in yellow, size XL?", "en", r"yellow, size XL is out of stock"),
+    ("港湾夹克黄色 M 码有货吗", "zh", r"黄色 M 码还有 4 件"),
+])
+def test_a_colour_or_size_question_is_answered_from_the_variants(store_service, question, lang, wanted):
+    body = ask(store_service, question, lang=lang)
+    assert body["route"] == "catalogue" and re.search(wanted, body["answer"]), body
+    assert body["citations"][0]["chunk_id"].startswith("product:TP-JKT-001")
+
+
+@pytest.mark.parametrize("question, lang, said", [
+    ("do you sell my data?", "en", "not sell"), ("你们会卖我的个人信息吗", "zh", "不会出售")])
+def test_selling_my_data_is_the_privacy_policys_to_answer(store_service, question, lang, said):
+    body = ask(store_service, question, lang=lang)
+    assert said in body["answer"] and "privacy" in " ".join(sources(body)), body
+    assert not body["answer"].startswith(("Yes", "是的")), body
