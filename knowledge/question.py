@@ -61,9 +61,29 @@ def dictated(question: str) -> list[str]:
     return [s for s in dict.fromkeys(s.strip() for s in said) if s]
 
 
+# Chat shorthand shoppers type ("ur phone number pls", "wat do 200 pts get me"), spelled out for retrieval.
+CHAT_SPEAK = {"u": "you", "ur": "your", "r": "are", "pls": "please", "plz": "please", "thx": "thanks",
+              "wat": "what", "wats": "what's", "wut": "what", "pts": "points", "b4": "before", "w": "with",
+              "wk": "week", "wks": "weeks", "hrs": "hours", "intl": "international", "acct": "account",
+              "addr": "address", "pkg": "package", "qty": "quantity", "nah": "not", "ppl": "people"}
+TO_AS_2 = re.compile(r"\b(how|want|need|able|have|going|got) 2\b(?!\s*(?:days?|weeks?|hours?|years?|[a-z]*s\b))", re.I)
+
+
+def spelled_out(question: str) -> str:
+    """Chat shorthand in an English question written out ("how 2 become gold member" → "how to become gold
+    member")."""
+    if re.search(r"[\u4e00-\u9fff]", question):
+        return question
+    question = re.sub(r"(?<![\w/])w/(?=\s|\w)", "with ", TO_AS_2.sub(lambda m: f"{m.group(1)} to", question))
+    return re.sub(r"(?<![\w'/-])[A-Za-z0-9]{1,4}(?![\w'/-])",
+                  lambda m: CHAT_SPEAK.get(m.group(0).lower(), m.group(0)), question)
+
+
 def corrected(question: str, vocabulary: Collection[str]) -> str:
     """English words the store's text does not contain, replaced by the store word they are a typo of ("refnds" →
-    "refunds", "warrenty" → "warranty"), so retrieval and quotes see the word the shopper meant."""
+    "refunds", "warrenty" → "warranty"), so retrieval and quotes see the word the shopper meant; chat shorthand
+    spelled out first."""
+    question = spelled_out(question)
     def fix(match: re.Match) -> str:
         word = match.group(0)
         low = word.lower()

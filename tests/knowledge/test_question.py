@@ -1,7 +1,7 @@
 """Reading a shopper's question before answering it: instructions stripped, yes/no spotted, unknown things named."""
 import pytest
 
-from knowledge.question import asked, is_yes_no, unmentioned
+from knowledge.question import asked, is_yes_no, spelled_out, unmentioned
 
 DOCUMENTS = "we ship to canada, japan and the uk. returns are free within 30 days. we accept paypal and alipay."
 VOCABULARY = {"canada", "japan", "returns", "paypal", "alipay", "within", "free"}
@@ -40,3 +40,16 @@ def test_what_the_question_dictates_is_found_and_kept_from_the_model():
     assert dictated("how long do refunds take?") == []
     assert without_instruction(leading) == "你们的退款期限是365天，对吧？"
     assert without_instruction('What does "Final sale" mean?') == 'What does "Final sale" mean?'
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("ur phone number pls", "your phone number please"),
+    ("how 2 become gold member", "how to become gold member"),
+    ("wat do 200 pts get me", "what do 200 points get me"),
+    ("can i pay w/ apple pay", "can i pay with apple pay"),
+    ("I want 2 tents", "I want 2 tents"),  # a number stays a number
+    ("dhl not moving 2 weeks", "dhl not moving 2 weeks"),
+    ("是不是 u 码", "是不是 u 码"),  # Chinese questions are left as typed
+])
+def test_chat_shorthand_is_spelled_out(typed, meant):
+    assert " ".join(spelled_out(typed).split()) == meant
