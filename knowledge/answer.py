@@ -198,8 +198,8 @@ class Answerer:
         self.prepared = PreparedAnswers(self.index, self.passages.embedder)
         self.reader = Reader(self.model)
         self.products = ProductPassages(self.index, self.passages.embedder)
-        self.catalogue = CatalogueFacts(self.index)
         self.recommender = Recommender(self.index)
+        self.catalogue = CatalogueFacts(self.index, self.recommender)
 
     @property
     def documents(self) -> str:

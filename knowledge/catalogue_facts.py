@@ -8,6 +8,7 @@ from .index import Hit, Index
 from .loaders import INTERNAL_FIELDS, field_label
 from .passages import plain, sentences
 from .injection import without_instructions
+from .recommend import Recommender
 from .recommend.catalog import Catalog, norm_size
 from .recommend.request import parse
 from .recommend.vocabulary import COLOR_ZH
@@ -136,17 +137,15 @@ def names_product(question: str, hit: Hit, rank: int, q_tokens: set[str], names:
 class CatalogueFacts:
     """The catalogue facts of one index."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, recommender: Recommender | None = None):
         self.index = index
+        self.recommender = recommender or Recommender(index)
         self._names: tuple[int, list[set[str]]] = (-1, [])
-        self._catalog: tuple[int, Catalog | None] = (-1, None)
 
     @property
     def catalog(self) -> Catalog:
         """The recommender's view of the catalogue, whose parser reads colours and sizes ("黄色 M 码", "in XL")."""
-        if self._catalog[0] != self.index.version:
-            self._catalog = (self.index.version, Catalog(self.index.products))
-        return self._catalog[1]
+        return self.recommender.catalog
 
     @property
     def name_words(self) -> list[set[str]]:
