@@ -440,8 +440,9 @@ class Answerer:
         """Products for a request that names a kind of thing and what it must be (a budget, size, colour, need),
         as the recommender ranks them from the catalogue, each with its price and why it fits; None when the
         message is not such a request, names one product, asks about a policy, or nothing in stock fits."""
-        if POLICY_Q.search(question) or not SHOPPING_Q.search(question):
-            return None
+        if POLICY_Q.search(question) or not SHOPPING_Q.search(question) \
+                or any(re.search(row[1], question, re.I) for row in ATTRIBUTE_Q):
+            return None  # "What shoe sizes do you sell?" asks what there is, not for products
         said = parse(SHOPPING_Q.sub(" ", question), self.catalogue.catalog)  # "sell" is not a use
         # "do you have tents?" asks for a kind of thing; "do you have a warranty on jackets?" has words beyond it
         wanted = SHOPPING_FILTERS & said.keys() or not said.get("has_use") or ASKED_OUTRIGHT.search(question)

@@ -66,7 +66,9 @@ SIZE = r"[2-5]XL|XXXL|XXL|XL|XS|S|M|L|\d{1,2}(?:\.5)?"
 # (pattern, case-sensitive, explicit). The first match wins; a loose one ("in M") only if the catalogue has that
 # size, an explicit one ("size 10", "10码") always, so a size we do not carry empties the list instead of vanishing.
 SIZE_PATTERNS = [
-    (rf"\b(?:size|sz)\s*(?:is|:)?\s*(?:eu\s*)?({SIZE}|small|medium|large|extra large|x-large)\b", False, True),
+    # "size M", "size: 10", "size is L", "sz10"; never the s of "sizes"
+    (rf"\b(?:size|sz)(?:\s*(?:is|:)\s*|\s+|(?=\d))(?:eu\s*)?({SIZE}|small|medium|large|extra large|x-large)\b", False,
+     True),
     (r"\beu\s*(\d{2})\b", False, True), (rf"(?<![A-Za-z0-9])({SIZE})\s*(?:码|号)", False, True),
     (rf"尺码\s*(?:是|为)?\s*({SIZE})", False, True), (r"(?<![A-Za-z0-9])(XXL|XL|XS)(?![A-Za-z])", False, False),
     (r"(?<![A-Za-z0-9])([2-5]XL|XXXL)(?![A-Za-z])", False, True),  # "in 3XL": a size, carried or not

@@ -14,6 +14,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from knowledge.index import Index
 from knowledge.ingest import ingest
 from knowledge.recommend import Recommender
+from knowledge.recommend.request import parse
 
 CATALOG = Path(__file__).resolve().parents[2] / "data" / "store" / "catalog.jsonl"
 IDS = {"TP-JKT-001", "TP-JKT-002", "TP-JKT-003", "TP-JKT-004", "TP-JKT-006", "TP-JKT-007", "TP-JKT-009",
@@ -55,6 +56,15 @@ def test_budget_and_size(demo):
     first = demo["products"][res["items"][0]["id"]]
     assert first["attributes"]["waterproof"] is True
     assert f"{first['attributes']['waterproof_rating_mm']:,} mm" in res["items"][0]["reason"]
+
+
+@pytest.mark.parametrize("message, size", [
+    ("What shoe sizes do you sell?", None),  # the s of "sizes" is not size S
+    ("a jacket in size M", "M"), ("size: L jacket", "L"), ("boots sz10", "10"), ("boots in size eu 42", "42"),
+    ("a jacket in 3XL", "3XL"),  # said explicitly: kept even though nothing comes in it
+])
+def test_the_size_a_message_says(demo, message, size):
+    assert parse(message, demo["recommender"].catalog).get("size") == size
 
 
 def test_refinements_cheaper_then_in_blue(demo):
