@@ -16,8 +16,8 @@ from langchain_core.prompts import ChatPromptTemplate
 from shop.language import document_language
 from shop.redact import redact
 
-from .catalogue_facts import (ABOUT_Q, ATTRIBUTE_Q, POLICY_Q, PRICE_Q, STOCK_Q, CatalogueFacts, names_product,
-                              singular, yes_no_fields)
+from .catalogue_facts import (ABOUT_Q, ATTRIBUTE_Q, POLICY_Q, PRICE_Q, STOCK_Q, CatalogueFacts, budget,
+                              names_product, singular, yes_no_fields)
 from .checks import check, cited_numbers, strip_citations
 from .config import Settings
 from .index import Hit, Index
@@ -450,7 +450,7 @@ class Answerer:
             return None
         # a product named without a budget is the catalogue facts' ("do you have the Harbor Shell in M?"); with one,
         # a generic name ("防水外套" is also a product's name) is a kind of thing
-        if not {"max_price", "min_price"} & said.keys() and self.catalogue.named_product(question, hits) is not None:
+        if not budget(said) and self.catalogue.named_product(question, hits) is not None:
             return None
         items = self.recommender.recommend(question, lang, limit=3)["items"]
         if not items:

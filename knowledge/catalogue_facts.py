@@ -246,9 +246,8 @@ class CatalogueFacts:
                 key = (str(v.get("color") or "").lower(), norm_size(v.get("size") or ""))
                 counts[key] = counts.get(key, 0) + int(v.get("stock") or 0)
         wanted = {k: n for k, n in counts.items() if (not color or k[0] == color) and (not size or k[1] == size)}
-        which = " ".join(filter(None, [shown(color) if color else "", f"{size} 码" if zh and size else
-                                       (f"size {size}" if size else "")]))
-        which = which if zh else ", ".join(filter(None, [color, f"size {size}" if size else ""]))
+        which = (" ".join(filter(None, [shown(color) if color else "", f"{size} 码" if size else ""])) if zh
+                 else ", ".join(filter(None, [color, f"size {size}" if size else ""])))
         if not wanted:
             return None  # no variant data: the record's stock line says what there is
         left = sum(wanted.values())
