@@ -96,13 +96,12 @@ SELLS_Q = re.compile(r"\b(?:sell|sells|carry|stock)\b|卖|有售|出售", re.I)
 SELLS_MINE = re.compile(r"\b(?:sell|sells)\s+(?:my|our)\b|(?:卖|出售)(?:我|我们)的", re.I)
 # "I need a waterproof jacket under $150 in size M", "150 美元以内有没有 M 码的防水外套": a request for products,
 # which the recommender answers from the catalogue (a kind of thing plus what it must be), not a question for a quote.
-SHOPPING_Q = re.compile(r"\b(?:i need|i want|i'm looking for|looking for|recommend|suggest|any|do you have|show me|"
-                        r"is there|are there|do you (?:sell|carry))\b|"
-                        r"有没有|有什么|你们有|有卖|想要|想买|推荐|需要|找", re.I)
+OUTRIGHT_EN, OUTRIGHT_ZH = r"i need|i want|i'm looking for|looking for|recommend|suggest", "想要|想买|推荐|需要|找"
+SHOPPING_Q = re.compile(rf"\b(?:{OUTRIGHT_EN}|any|do you have|show me|is there|are there|do you (?:sell|carry))\b|"
+                        rf"{OUTRIGHT_ZH}|有没有|有什么|你们有|有卖", re.I)
 SHOPPING_FILTERS = {"max_price", "min_price", "size", "color", "needs", "persons", "audience", "brand"}
 # a kind of thing and a use alone ("hiking shoes", "适合徒步的鞋") only when asked for outright
-ASKED_OUTRIGHT = re.compile(r"\b(?:i need|i want|i'm looking for|looking for|recommend|suggest)\b|"
-                            r"想要|想买|推荐|需要|找|适合", re.I)
+ASKED_OUTRIGHT = re.compile(rf"\b(?:{OUTRIGHT_EN})\b|{OUTRIGHT_ZH}|适合", re.I)
 PICKS_LEAD = {"en": "These match what you asked for:", "zh": "符合您要求的商品："}
 # A question that points at the page the shopper is on ("is this waterproof?", "这款多重？"), not at a named product.
 PAGE_REFERENCE = re.compile(r"\b(this|it|its|this one|that one)\b|这个|这款|这件|这顶|它|该商品|此商品", re.I)

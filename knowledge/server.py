@@ -272,7 +272,7 @@ def init(settings: Settings | None = None, index_dir: Path | None = None,
 
     async def resources(app: web.Application):
         app[ANSWERER] = await asyncio.to_thread(build_answerer, settings, index_dir, model, routes)
-        app[RECOMMENDER] = Recommender(app[ANSWERER].index)
+        app[RECOMMENDER] = app[ANSWERER].recommender  # one catalogue view per index version, shared
         if warm_up:  # embeds the passages and evaluates the model's fixed prompt once, not on a shopper's time
             await asyncio.to_thread(app[ANSWERER].warm_up)
         yield
