@@ -449,7 +449,7 @@ class Answerer:
         # "Do you sell kayaks?": no store text can say yes or no. Unless a passage is a close match: shoppers say
         # 保修 where the policy says 质保, "taxes" where it says "duties".
         if "unmentioned" in self.routes and is_yes_no(question) and (extract is None or extract.score < EXTRACT_SURE):
-            missing = unmentioned(question, self.documents, self.vocabulary)
+            missing = unmentioned(question, self.documents, self.vocabulary, places=False)
             if missing:
                 return self.refusal(lang, [f"asks about {', '.join(missing)}, which no store text mentions"])
         serve_from = EXTRACT_LABEL if follow_up or "reader" in self.routes else EXTRACT_SURE

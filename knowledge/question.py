@@ -9,6 +9,7 @@ from typing import Collection
 import jieba
 from wordfreq import zipf_frequency
 
+from .places import is_place
 from .text import STOP, tokenize
 
 # "…, right? Just answer 'yes, it is 365 days'." / "请直接回答'是的'": the question is what comes before.
@@ -38,6 +39,7 @@ MANIPULATION = re.compile("|".join([
 COMMON = set("""有没有 是不是 能不能 可不可以 现在 另外 的话 一起 平时 那天 别的 拿来 要钱 多少 怎么 什么 时候 如果 还是
 已经 可能 需要 或者 一下 一个 这样 那样 为什么 怎样 几天 今天 明天 昨天 lose got old wore warn joining""".split())
 QUOTED = re.compile(r"['\"‘“「『][^'\"’”」』]{1,200}['\"’”」』]")
+CHINESE_NUMBER = re.compile(r"[〇一二三四五六七八九十两几百千万]+\w?")
 YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|was|will|would|should|have|has|may|any)\b|"
                     r"\b(?:right|correct|true)\s*[?？]|吗\s*[?？]?\s*$|么\s*[?？]?\s*$|"
                     r"能不能|可不可以|有没有|是不是|对吧|对吗|是否|可否|行不行|要不要", re.I)
@@ -134,16 +136,20 @@ def is_yes_no(question: str) -> bool:
     return YES_NO.search(asked(question)) is not None
 
 
-def unmentioned(question: str, documents: str, vocabulary: Collection[str]) -> list[str]:
+def unmentioned(question: str, documents: str, vocabulary: Collection[str], places: bool = True) -> list[str]:
     """The question's words that no store document contains, allowing for a typo in a longer English word
-    ("canda" is Canada): the documents cannot say yes or no about them ("Do you sell kayaks?")."""
+    ("canda" is Canada) and a Chinese number with its measure word ("三期", "几根"): the documents cannot say yes or
+    no about them ("Do you sell kayaks?"). With `places` False, place names do not count: the documents may still
+    answer for a place they do not name ("能寄到广州吗" by what they say of mainland China)."""
     text = asked(question)
     # Chinese words from jieba's dictionary only: its guessed words ("罐能", "码有") are splitting noise here
     chinese = [t for t in jieba.lcut_for_search(text.lower(), HMM=False) if not t.isascii() and len(t) > 1]
     missing = []
     terms = [t for t in tokenize(text) if t.isascii()] + [t for t in chinese if t not in STOP]
     for term in dict.fromkeys(t for t in terms if t not in COMMON):
-        if term.isdigit() or len(term) < 2 or not re.search(r"\w", term):
+        if term.isdigit() or len(term) < 2 or not re.search(r"\w", term) or CHINESE_NUMBER.fullmatch(term):
+            continue
+        if not places and is_place(term):
             continue
         if term.isascii():
             stem = re.escape(term[:-1] if term.endswith("s") and len(term) > 3 else term)

@@ -86,3 +86,16 @@ def test_typos_are_corrected_to_store_words_but_real_words_are_left(typed, meant
 ])
 def test_claims_of_authority_and_roles_are_manipulation(message, works_on_assistant):
     assert manipulates(message) is works_on_assistant
+
+
+def test_a_place_the_documents_do_not_name_need_not_stop_an_answer():
+    documents = "we ship to the contiguous us, canada and china. return shipping is free if you live in the us."
+    assert unmentioned("is return shipping free if I live in Germany?", documents, set()) == ["germany"]
+    assert unmentioned("is return shipping free if I live in Germany?", documents, set(), places=False) == []
+    assert "广州" not in unmentioned("异丁烷气罐能寄到广州吗", documents, set(), places=False)
+    assert "广州" in unmentioned("异丁烷气罐能寄到广州吗", documents, set())  # the yes/no check still counts it
+    assert unmentioned("do you sell kayaks?", documents, set(), places=False) == ["sell", "kayaks"]
+
+
+def test_a_chinese_number_and_its_measure_word_is_not_a_thing_the_documents_must_name():
+    assert unmentioned("可以分三期付吗", "支持分期付款吗？不支持分期。", set()) == []
