@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -29,6 +29,7 @@ from .prepared import PreparedAnswers
 from .product_passages import ProductPassages
 from .question import asked, corrected, is_yes_no, manipulates, unmentioned, without_instruction
 from .reader import Reader, Reading
+from .shopper_words import ShopperWords
 from .recommend import Recommender
 from .recommend.request import parse
 from .text import STOP, tokenize
@@ -208,6 +209,7 @@ class Answerer:
     read_yes: float = READ_YES
     policy_floor: float = POLICY_READ_FLOOR
     low_read_yes: float = LOW_READ_YES
+    shopper_words: ShopperWords = field(default_factory=ShopperWords)
 
     def __post_init__(self):
         self.chain = (PROMPT | self.model).with_config(run_name="grounded_answer")
@@ -390,6 +392,7 @@ class Answerer:
             # and "this" no longer borrows an earlier question.
             question, history = f"{page}: {question}", []
         earlier = previous_question(question, history or [])
+        question = self.shopper_words.expanded(question)  # "保修多久" is looked up as "保修多久 (质保)"
         query = f"{earlier} {question}" if earlier else question  # the standalone form retrieval sees
         hits = self.retrieve(query, lang, k=2 * self.k)  # wider than the prompt's, to find a named product
         result = self.fast_answer(question, query, lang, hits, follow_up=bool(earlier))
@@ -516,4 +519,5 @@ def build_answerer(settings: Settings, index_dir: Path | None = None, model: Bas
     loaded (slow: seconds to load a local model)."""
     from .llm import build_chat_model
 
-    return Answerer(Index(index_dir or settings.index_dir), model or build_chat_model(settings), routes=routes)
+    return Answerer(Index(index_dir or settings.index_dir), model or build_chat_model(settings), routes=routes,
+                    shopper_words=ShopperWords.load(settings.shopper_words))

@@ -14,7 +14,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = "qwen2.5-1.5b"
 # The store's name and currency (its store.yml), for catalogues that do not name a currency and for copy prompts.
-STORE: StoreSettings = store_settings(Path(os.environ.get("STORE_DATA_DIR", ROOT / "data" / "store")) / "store.yml")
+STORE_DIR = Path(os.environ.get("STORE_DATA_DIR", ROOT / "data" / "store"))
+STORE: StoreSettings = store_settings(STORE_DIR / "store.yml")
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Settings:
     openai_api_key: str
     threads: int
     max_answer_tokens: int
+    shopper_words: Path  # the store's terms for what shoppers say otherwise (shopper_words.py)
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -44,4 +46,5 @@ class Settings:
             openai_api_key=env("KNOWLEDGE_OPENAI_API_KEY", "not-needed"),
             threads=int(env("KNOWLEDGE_THREADS", str(os.cpu_count() or 2))),
             max_answer_tokens=int(env("KNOWLEDGE_MAX_TOKENS", "120")),
+            shopper_words=Path(env("KNOWLEDGE_SHOPPER_WORDS", str(STORE_DIR / "shopper_words.yml"))),
         )
