@@ -68,11 +68,12 @@ READ_YES = 0.3
 POLICY_READ_FLOOR = 0.87
 LOW_READ_YES = 0.4
 # The store's other policy topics, beyond the shipping, returns and warranty POLICY_Q names: payment, the loyalty
-# programme, support, privacy, parcels, tax.
+# programme, support, privacy, parcels, tax, discount codes.
 POLICY_TOPIC = re.compile(
     r"\b(?:pay|paying|payments?|paypal|afterpay|klarna|instal?lments?|bank transfers?|gift ?cards?|points?|rewards?|"
     r"members?|membership|gold|silver|tiers?|support|customer service|contact|data|privacy|package|parcel|po box|"
-    r"tracking|tax|taxes|currency|repairs?)\b|付款|支付|分期|花呗|积分|会员|金卡|银卡|客服|隐私|个人信息|快递|包裹|物流|维修|税|币|价保",
+    r"tracking|tax|taxes|currency|repairs?|discount codes?|promo codes?|coupons?)\b|"
+    r"付款|支付|分期|花呗|积分|会员|金卡|银卡|客服|隐私|个人信息|快递|包裹|物流|维修|税|币|价保|优惠码|优惠券",
     re.I)
 PRODUCT_FLOOR = 0.87  # a product passage scoring less is off topic: the reader took it for an answer all the same
 READ_CANDIDATES = 3
@@ -313,7 +314,8 @@ class Answerer:
             return ""  # a quote that says yes or no itself ("Yes. Exchanges are free.") needs no lead of ours
         leads = CAN_LEAD_ZH if lang == "zh" and re.search(r"能|可以|可不可以", question) else YES_NO_LEAD[lang]
         lead = leads[0 if reading.yes else 1]
-        verdict = check(f"{lead} {extract.text}", [extract.text], question, self.documents)
+        asked_in_store_terms = self.shopper_words.translated(question)
+        verdict = check(f"{lead} {extract.text}", [extract.text], asked_in_store_terms, self.documents)
         return lead if verdict.supported else ""
 
     def finish(self, raw: str, hits: list[Hit], question: str, lang: str) -> dict:
@@ -452,7 +454,8 @@ class Answerer:
         # "Do you sell kayaks?": no store text can say yes or no. Unless a passage is a close match: shoppers say
         # 保修 where the policy says 质保, "taxes" where it says "duties".
         if "unmentioned" in self.routes and is_yes_no(question) and (extract is None or extract.score < EXTRACT_SURE):
-            missing = unmentioned(question, self.documents, self.vocabulary, places=False)
+            missing = unmentioned(self.shopper_words.translated(question), self.documents, self.vocabulary,
+                                  places=False)
             if missing:
                 return self.refusal(lang, [f"asks about {', '.join(missing)}, which no store text mentions"])
         serve_from = EXTRACT_LABEL if follow_up or "reader" in self.routes else EXTRACT_SURE

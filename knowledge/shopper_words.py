@@ -46,3 +46,10 @@ class ShopperWords:
         terms = [term for pattern, term in self.pairs if pattern.search(question) and term.lower() not in
                  question.lower()]
         return f"{question} ({', '.join(dict.fromkeys(terms))})" if terms else question
+
+    def translated(self, question: str) -> str:
+        """The question in the store's terms ("can I stack two promo codes?" → "can I stack two discount code?"):
+        what to ask whether the store's text mentions what the shopper asks about."""
+        for pattern, term in self.pairs:
+            question = pattern.sub(term, question)
+        return question

@@ -21,6 +21,12 @@ def test_a_shoppers_word_brings_the_stores_term_along(question, looked_up):
     assert ShopperWords.load(STORE_FILE).expanded(question) == looked_up
 
 
+def test_in_the_stores_terms_a_question_mentions_what_the_store_calls_it():
+    words = ShopperWords.load(STORE_FILE)
+    assert words.translated("can I stack two promo codes?") == "can I stack two discount code?"
+    assert words.translated("保修几年") == "质保几年"
+
+
 def test_english_words_match_whole():
     words = ShopperWords.from_mapping({"discount code": ["coupon"]})
     assert words.expanded("any coupon?") == "any coupon? (discount code)"
