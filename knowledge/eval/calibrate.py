@@ -1,5 +1,5 @@
 """`make calibrate-rag`: how the quote thresholds (READ_FLOOR, QUOTE_SURE, READ_YES, and for policy questions
-POLICY_READ_FLOOR and LOW_READ_YES in answer.py) are set. Every
+POLICY_READ_FLOOR in answer.py) are set. Every
 shopper-style question is answered with the quote step wide open (any score reaches it, the model reads every best
 quote and vetoes nothing), recording the best quote's score, the model's P(yes) that it answers, and whether the
 quote as served would be right. Then each setting on a grid is scored offline: correct on answerable and refused
@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from ..answer import LOW_READ_YES, POLICY_READ_FLOOR, READ_FLOOR, READ_YES, QUOTE_SURE, about_policy, build_answerer
+from ..answer import POLICY_READ_FLOOR, READ_FLOOR, READ_YES, QUOTE_SURE, about_policy, build_answerer
 from ..config import Settings
 from ..reader import Reader, Reading
 from .evaluate import correct
@@ -21,7 +21,6 @@ FLOORS = [0.86, 0.88, 0.90, 0.91, 0.92, 0.93]
 SURES = [0.92, 0.93, 0.94, 0.95, 0.96, 1.01]
 YES = [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 POLICY_FLOORS = [0.86, 0.87, 0.88, 0.90, 1.01]  # 1.01: policy questions get no floor of their own
-LOW_YES = [0.4, 0.5]
 
 
 class RecordingReader(Reader):
@@ -57,24 +56,22 @@ def observe(settings: Settings, index_dir: Path, questions: list[dict]) -> list[
     return rows
 
 
-def shown_at(row: dict, floor: float, sure: float, yes: float, policy_floor: float, low_yes: float) -> bool:
+def shown_at(row: dict, floor: float, sure: float, yes: float, policy_floor: float) -> bool:
     """Whether the question's quote would be served with these thresholds (as Answerer.read decides)."""
     if row["refused"]:  # a question refused after its quote was read (a "do you sell…" with no product) stays so
         return False
     if "score" not in row or row["score"] >= sure:
         return True
     lowest = min(floor, policy_floor) if row.get("policy") else floor
-    needed = yes if row["score"] >= floor else max(yes, low_yes)
-    return row["score"] >= lowest and row["p_yes"] >= needed
+    return row["score"] >= lowest and row["p_yes"] >= yes
 
 
-def outcome(rows: list[dict], floor: float, sure: float, yes: float, policy_floor: float = 1.01,
-            low_yes: float = 0.0) -> dict:
+def outcome(rows: list[dict], floor: float, sure: float, yes: float, policy_floor: float = 1.01) -> dict:
     """Correct on answerable and refused unanswerable per language, had these thresholds been in place."""
     out = {}
     for lang in sorted({r["lang"] for r in rows}):
         mine = [r for r in rows if r["lang"] == lang]
-        shown = [shown_at(r, floor, sure, yes, policy_floor, low_yes) for r in mine]
+        shown = [shown_at(r, floor, sure, yes, policy_floor) for r in mine]
         answerable = [(s, r) for s, r in zip(shown, mine) if r["answerable"]]
         unanswerable = [s for s, r in zip(shown, mine) if not r["answerable"]]
         out[lang] = {"correct_answerable": round(sum(s and r["right"] for s, r in answerable) / len(answerable), 3),
@@ -85,12 +82,12 @@ def outcome(rows: list[dict], floor: float, sure: float, yes: float, policy_floo
 def frontier(rows: list[dict]) -> list[dict]:
     """The settings no other setting beats on both figures in both languages at once."""
     points = []
-    for floor, sure, yes, policy_floor, low_yes in itertools.product(FLOORS, SURES, YES, POLICY_FLOORS, LOW_YES):
-        if sure >= floor and (policy_floor < floor or low_yes == LOW_YES[0]):  # low_yes acts only under a floor
-            result = outcome(rows, floor, sure, yes, policy_floor, low_yes)
+    for floor, sure, yes, policy_floor in itertools.product(FLOORS, SURES, YES, POLICY_FLOORS):
+        if sure >= floor:
+            result = outcome(rows, floor, sure, yes, policy_floor)
             figures = tuple(v for lang in sorted(result) for v in result[lang].values())
             points.append({"read_floor": floor, "quote_sure": sure, "read_yes": yes, "policy_floor": policy_floor,
-                           "low_yes": low_yes, "result": result, "figures": figures})
+                           "result": result, "figures": figures})
     kept = [p for p in points if not any(all(a >= b for a, b in zip(q["figures"], p["figures"]))
                                          and q["figures"] != p["figures"] for q in points)]
     unique = {p["figures"]: p for p in kept}
@@ -100,12 +97,12 @@ def frontier(rows: list[dict]) -> list[dict]:
 def run_calibration(settings: Settings, index_dir: Path, question_file: Path, out_dir: Path) -> int:
     questions = [json.loads(line) for line in question_file.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = observe(settings, index_dir, questions)
-    chosen = outcome(rows, READ_FLOOR, QUOTE_SURE, READ_YES, POLICY_READ_FLOOR, LOW_READ_YES)
+    chosen = outcome(rows, READ_FLOOR, QUOTE_SURE, READ_YES, POLICY_READ_FLOOR)
     without_policy_floor = outcome(rows, READ_FLOOR, QUOTE_SURE, READ_YES)
     score_alone = outcome(rows, READ_FLOOR, READ_FLOOR, 0.0)
     best = frontier(rows)
     report = {"chosen": {"read_floor": READ_FLOOR, "quote_sure": QUOTE_SURE, "read_yes": READ_YES,
-                         "policy_floor": POLICY_READ_FLOOR, "low_yes": LOW_READ_YES, "result": chosen},
+                         "policy_floor": POLICY_READ_FLOOR, "result": chosen},
               "without_policy_floor": without_policy_floor, "score_alone_from_floor": score_alone,
               "frontier": best, "rows": rows}
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -131,15 +128,14 @@ def render(report: dict, question_file: Path) -> str:
              "`correct`: answerable questions answered right; `refused`: unanswerable questions refused. Targets: "
              "0.90 and 0.93.", "",
              f"| setting | {head} |", "|---|" + "---|" * (2 * len(langs)),
-             f"| chosen: floor {READ_FLOOR}, sure {QUOTE_SURE}, veto under P(yes) {READ_YES}; policy questions from "
-             f"{POLICY_READ_FLOOR}, vetoed under {LOW_READ_YES} below {READ_FLOOR} | "
+             f"| chosen: floor {READ_FLOOR} (policy questions {POLICY_READ_FLOOR}), sure {QUOTE_SURE}, veto under "
+             f"P(yes) {READ_YES} | "
              f"{_cells(report['chosen']['result'])} |",
              f"| the same without the policy questions' floor | {_cells(report['without_policy_floor'])} |",
              f"| the score alone from {READ_FLOOR} (no model) | {_cells(report['score_alone_from_floor'])} |", "",
              "Settings no other beats on all four figures (READ_FLOOR, QUOTE_SURE, READ_YES, POLICY_READ_FLOOR "
-             "(1.01: none), LOW_READ_YES):", "",
-             f"| floor | sure | P(yes) | policy floor | P(yes) below floor | {head} |",
-             "|---|---|---|---|---|" + "---|" * (2 * len(langs))]
-    lines += [f"| {p['read_floor']} | {p['quote_sure']} | {p['read_yes']} | {p['policy_floor']} | {p['low_yes']} | "
+             "(1.01: none)):", "",
+             f"| floor | sure | P(yes) | policy floor | {head} |", "|---|---|---|---|" + "---|" * (2 * len(langs))]
+    lines += [f"| {p['read_floor']} | {p['quote_sure']} | {p['read_yes']} | {p['policy_floor']} | "
               f"{_cells(p['result'])} |" for p in report["frontier"]]
     return "\n".join(lines) + "\n"

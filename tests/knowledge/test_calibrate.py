@@ -38,15 +38,14 @@ def test_the_frontier_keeps_only_settings_nothing_beats():
     assert any(p["result"]["en"] == {"correct_answerable": 0.75, "refused_unanswerable": 1.0} for p in points)
 
 
-def test_a_policy_question_is_read_from_its_own_floor_and_needs_a_surer_model_below_the_general_one():
-    rows = [  # both below the general floor 0.92, above the policy floor 0.87
+def test_a_policy_question_is_read_from_its_own_floor():
+    rows = [  # all below the general floor 0.92, above the policy floor 0.87
         {"lang": "en", "answerable": True, "refused": False, "right": True, "score": 0.89, "p_yes": 0.45,
          "policy": True},
-        {"lang": "en", "answerable": True, "refused": False, "right": True, "score": 0.89, "p_yes": 0.35,
-         "policy": True},  # would pass the general veto (0.3), not the stricter one below the floor (0.4)
+        {"lang": "en", "answerable": True, "refused": False, "right": True, "score": 0.89, "p_yes": 0.2,
+         "policy": True},  # vetoed by the model
         {"lang": "en", "answerable": True, "refused": False, "right": True, "score": 0.89, "p_yes": 0.9,
          "policy": False},  # not a policy question: below the floor whatever the model says
     ]
     assert outcome(rows, floor=0.92, sure=0.95, yes=0.3)["en"]["correct_answerable"] == 0.0
-    with_floor = outcome(rows, floor=0.92, sure=0.95, yes=0.3, policy_floor=0.87, low_yes=0.4)["en"]
-    assert with_floor["correct_answerable"] == 0.333
+    assert outcome(rows, floor=0.92, sure=0.95, yes=0.3, policy_floor=0.87)["en"]["correct_answerable"] == 0.333
