@@ -68,12 +68,14 @@ READ_YES = 0.3
 # answers and refused nothing more.
 POLICY_READ_FLOOR = 0.87
 # The store's other policy topics, beyond the shipping, returns and warranty POLICY_Q names: payment, the loyalty
-# programme, support, privacy, parcels, tax, discount codes.
+# programme, support, privacy, parcels, tax, discount codes, delivery options, care of gear, the (absent) shop.
 POLICY_TOPIC = re.compile(
     r"\b(?:pay|paying|payments?|paypal|afterpay|klarna|instal?lments?|bank transfers?|gift ?cards?|points?|rewards?|"
     r"members?|membership|gold|silver|tiers?|support|customer service|contact|data|privacy|package|parcel|po box|"
-    r"tracking|tax|taxes|currency|repairs?|discount codes?|promo codes?|coupons?)\b|"
-    r"付款|支付|分期|花呗|积分|会员|金卡|银卡|客服|隐私|个人信息|快递|包裹|物流|维修|税|币|价保|优惠码|优惠券",
+    r"tracking|tax|taxes|currency|repairs?|discount codes?|promo codes?|coupons?|next day|express|dhl|carriers?|"
+    r"covered|coverage|send (?:it|them) back|wash|washing|care|cleaning|physical store|pick ?up|in person)\b|"
+    r"付款|支付|分\w?期|花呗|积分|会员|金卡|银卡|客服|隐私|个人信息|快递|包裹|物流|维修|税|币|价保|优惠码|优惠券|次日达|加急|"
+    r"洗|保养|实体店|门店|自提",
     re.I)
 PRODUCT_FLOOR = 0.87  # a product passage scoring less is off topic: the reader took it for an answer all the same
 READ_CANDIDATES = 3
@@ -280,7 +282,8 @@ class Answerer:
         if product is not None and not POLICY_Q.search(question):  # a policy question is the policies' to answer
             own = [c for c in self.products.candidates(focus, vector, product, lang) if c.score >= PRODUCT_FLOOR]
             candidates = own + candidates[:READ_CANDIDATES - len(own) + 1]
-        floor = min(self.read_floor, self.policy_floor) if about_policy(question) else self.read_floor
+        # `focus` holds a follow-up's earlier question too: "补个小洞多少钱" after a repair question is about repairs
+        floor = min(self.read_floor, self.policy_floor) if about_policy(focus) else self.read_floor
         candidates = [c for c in candidates if c.score >= floor]
         if not candidates:
             return self.refusal(lang)

@@ -21,6 +21,7 @@ NEIGHBOUR_MARGIN = 0.03  # a passage next to the best one joins the answer when 
 LEXICAL_WEIGHT = 0.08  # the share of the question's words a passage (or its heading) contains, added to cosine
 SHORT_PENALTY = 0.03  # a fragment ("See our shipping policy.") matches by its heading alone
 SUMMARY_BONUS = 0.02  # a vague question ("return policy?") is best answered by a summary section
+OPENS_YES_NO = re.compile(r"(?:yes|no)\b|(?:是的|不是|可以|不可以|不能|不行|没有|有的)[。，！,.!]", re.I)
 SUMMARY = re.compile(r"short version|at a glance|summary|overview|一览|简要|概要|要点|简介", re.I)
 
 
@@ -42,6 +43,10 @@ class Extract:
         quoted = " ".join(p.text if p.text[-1] in ".!?。！？)）" else p.text + ("。" if _cjk(p.text) else ".")
                           for p in self.passages)
         section = self.passages[0].heading.rpartition(" > ")[2] if " > " in self.passages[0].heading else ""
+        if section and section[-1] in "?？" and OPENS_YES_NO.match(quoted):
+            # a FAQ answer's "Yes." answers its own question ("Do you ship to China?"), which the shopper must see
+            # to not take it for an answer to theirs ("Do you ship to Brazil?")
+            return f"{section}{'' if _cjk(section) else ' '}{quoted}"
         if not section or section[-1] in "?？" or quoted.lower().startswith(section.lower()):
             return quoted
         return f"{section}：{quoted}" if _cjk(quoted) else f"{section}: {quoted}"

@@ -12,7 +12,8 @@ import json
 import time
 from pathlib import Path
 
-from ..answer import POLICY_READ_FLOOR, READ_FLOOR, READ_YES, QUOTE_SURE, about_policy, build_answerer
+from ..answer import (POLICY_READ_FLOOR, READ_FLOOR, READ_YES, QUOTE_SURE, about_policy, build_answerer,
+                      previous_question)
 from ..config import Settings
 from ..reader import Reader, Reading
 from .evaluate import correct
@@ -47,7 +48,8 @@ def observe(settings: Settings, index_dir: Path, questions: list[dict]) -> list[
         right = not result["refused"] and item["answerable"] and correct(result["answer"], item["must"])
         row = {"id": item["id"], "lang": item["lang"], "answerable": item["answerable"], "route": result["route"],
                "refused": result["refused"], "right": right,
-               "policy": about_policy(item["question"])}
+               "policy": about_policy(f"{previous_question(item['question'], item.get('history') or [])} "
+                                     f"{item['question']}")}
         if recorder.last is not None:  # reached the quote step: the served quote is judged at any threshold
             row |= recorder.last
         rows.append(row)
