@@ -234,3 +234,21 @@ def test_selling_my_data_is_the_privacy_policys_to_answer(store_service):
     body = ask(store_service, "你们会卖我的个人信息吗", lang="zh")
     assert "不会出售" in body["answer"] and "privacy" in " ".join(sources(body)), body
     assert not body["answer"].startswith("是的"), body
+
+
+@pytest.mark.parametrize("question, lang, wanted, source", [
+    ("保修多久", "zh", "3 年", "warranty"),  # the shopper's 保修 for the store's 质保 (shopper_words.yml)
+    ("can I stack two promo codes?", "en", "One discount code per order", "payment"),  # promo code: discount code
+    ("damaged package", "en", "damaged parcels", "shipping"),  # "package" is not corrected into "packable"
+    ("can you send a fuel canister to Hawaii with my stove order?", "en", "Hawaii", "shipping"),  # a policy question
+])
+def test_shoppers_words_and_loose_policy_questions_find_the_policy(store_service, question, lang, wanted, source):
+    body = ask(store_service, question, lang=lang)
+    assert not body["refused"] and wanted in body["answer"], body
+    assert any(source in s or "faq" in s for s in sources(body)), body
+
+
+def test_a_place_the_policies_do_not_name_is_answered_by_what_they_say_of_its_region(store_service):
+    body = ask(store_service, "is return shipping free if I live in Germany?", lang="en")
+    assert not body["refused"] and not body["answer"].startswith("Yes"), body
+    assert any("returns" in s or "faq" in s for s in sources(body)), body
