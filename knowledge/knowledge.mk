@@ -63,7 +63,7 @@ eval-rag: knowledge-setup
 	$(VENV_PY) -m knowledge eval --index $(KNOWLEDGE_INDEX) --out reports --limit $(EVAL_LIMIT) \
 		--baseline-limit $(EVAL_BASELINE_LIMIT)
 
-# The quote thresholds (READ_FLOOR, QUOTE_SURE, READ_YES) measured on the shopper-style set (~10 min).
+# The quote thresholds (READ_FLOOR, QUOTE_SURE, READ_YES, POLICY_READ_FLOOR) measured on the shopper-style set (~10 min).
 calibrate-rag: knowledge-setup
 	$(VENV_PY) -m knowledge calibrate --index $(KNOWLEDGE_INDEX) --out reports
 
