@@ -156,10 +156,30 @@ class CatalogueFacts:
                 for record in self.index.products.values()])
         return self._names[1]
 
+    def products_of(self, text: str, hits: list[Hit]) -> list[Hit]:
+        """The retrieved products, and any product whose whole name the text contains that retrieval missed: a
+        Chinese question naming an English-only product ("Airflow Hiking Shirt 多少钱？") finds only its English
+        copy, whose rank in the fused lists is fragile."""
+        products = [h for h in hits if h.meta.get("kind") == "product"]
+        seen = {h.meta.get("product_id") for h in products}
+        low = text.lower()
+        for pid, record in self.index.products.items():
+            named = [n for n in (record.get("name") or "", record.get("name_zh") or "") if len(n) >= 4 and
+                     n.lower() in low]
+            if pid in seen or not named:
+                continue
+            got = self.index.col.get(where={"product_id": pid}, include=["documents", "metadatas"])
+            # the first chunk of the copy whose title is the name said (the Chinese copy for a Chinese name)
+            chunks = sorted(zip(got["ids"], got["documents"], got["metadatas"]),
+                            key=lambda c: (c[2].get("title") not in named, c[0]))
+            if chunks:
+                products.append(Hit(chunks[0][0], chunks[0][1], chunks[0][2], 0.0))
+        return products
+
     def named_product(self, text: str, hits: list[Hit]) -> Hit | None:
         """The retrieved product the question names (by id, or most of its name's words), if any."""
         q_tokens = set(tokenize(text))
-        products = sorted((h for h in hits if h.meta.get("kind") == "product"),
+        products = sorted(self.products_of(text, hits),
                           key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
         return next((h for rank, h in enumerate(products)
                      if names_product(text, h, rank, q_tokens, self.name_words)), None)
@@ -174,7 +194,7 @@ class CatalogueFacts:
         about = ABOUT_Q.search(question) is not None
         duration = DURATION_Q.search(question) is not None
         q_tokens = set(tokenize(question))
-        products = [h for h in hits if h.meta.get("kind") == "product"]
+        products = self.products_of(question, hits)
         # the product the question names best: most of its name's words ("Zephyr UL 1", not "Zephyr UL 2")
         products.sort(key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
         for rank, hit in enumerate(products):
