@@ -29,9 +29,9 @@ from .prepared import PreparedAnswers
 from .product_passages import ProductPassages
 from .question import asked, corrected, is_yes_no, manipulates, unmentioned, without_instruction
 from .reader import Reader, Reading
-from .shopper_words import ShopperWords
 from .recommend import Recommender
 from .recommend.request import parse
+from .shopper_words import ShopperWords
 from .text import STOP, tokenize
 
 REFUSAL = {"en": "I'm sorry, I don't have that information in our store documents.",

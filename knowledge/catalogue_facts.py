@@ -141,6 +141,7 @@ class CatalogueFacts:
         self.index = index
         self.recommender = recommender or Recommender(index)
         self._names: tuple[int, list[set[str]]] = (-1, [])
+        self._full_names: tuple[int, list[tuple[str, list[str]]]] = (-1, [])
 
     @property
     def catalog(self) -> Catalog:
@@ -156,6 +157,15 @@ class CatalogueFacts:
                 for record in self.index.products.values()])
         return self._names[1]
 
+    @property
+    def full_names(self) -> list[tuple[str, list[str]]]:
+        """(product id, its English and Chinese names of 4 characters or more), per index version."""
+        if self._full_names[0] != self.index.version:
+            self._full_names = (self.index.version, [
+                (pid, [n for n in (record.get("name") or "", record.get("name_zh") or "") if len(n) >= 4])
+                for pid, record in self.index.products.items()])
+        return self._full_names[1]
+
     def products_of(self, text: str, hits: list[Hit]) -> list[Hit]:
         """The retrieved products, and any product whose whole name the text contains that retrieval missed: a
         Chinese question naming an English-only product ("Airflow Hiking Shirt 多少钱？") finds only its English
@@ -163,9 +173,8 @@ class CatalogueFacts:
         products = [h for h in hits if h.meta.get("kind") == "product"]
         seen = {h.meta.get("product_id") for h in products}
         low = text.lower()
-        for pid, record in self.index.products.items():
-            named = [n for n in (record.get("name") or "", record.get("name_zh") or "") if len(n) >= 4 and
-                     n.lower() in low]
+        for pid, names in self.full_names:
+            named = [n for n in names if n.lower() in low]
             if pid in seen or not named:
                 continue
             got = self.index.col.get(where={"product_id": pid}, include=["documents", "metadatas"])
