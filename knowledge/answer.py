@@ -77,6 +77,8 @@ POLICY_TOPIC = re.compile(  # English words end where letters do: "dhl多久到�
     r"付款|支付|分\w?期|花呗|积分|会员|金卡|银卡|客服|隐私|个人信息|快递|包裹|物流|维修|税|币|价保|优惠码|优惠券|次日达|加急|"
     r"洗|保养|实体店|门店|自提",
     re.I)
+# How the policies name a clearance item's terms, for a product whose record says final_sale
+FINAL_SALE = {"en": "Final sale", "zh": "清仓特卖，不退不换"}
 PRODUCT_FLOOR = 0.87  # a product passage scoring less is off topic: the reader took it for an answer all the same
 READ_CANDIDATES = 3
 YES_NO_LEAD = {"en": ("Yes.", "No."), "zh": ("是的。", "不是。")}
@@ -105,8 +107,24 @@ Using only the sources above, answer in {language_name}: {question}
 
 PROMPT = ChatPromptTemplate.from_messages([("system", SYSTEM), ("human", HUMAN)])
 
-FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|one|same|also|what about|how about|and)\b|"
+FOLLOW_UP = re.compile(r"\b(it|its|this|that|these|those|they|them|one|same|also|what about|how about|and|"
+                       r"not even|either|instead)\b|"
                        r"(那|还有|它|这个|那个|这款|那款|这件|呢)", re.I)
+# The store's main policies, by the words a follow-up names them with (a follow-up naming a new one stands alone).
+MAIN_TOPICS = {
+    "shipping": re.compile(r"\b(?:ship|shipping|shipped|deliver|delivery|dispatch)\b|运费|配送|发货|邮费|快递|送达",
+                           re.I),
+    "returns": re.compile(r"\b(?:return|returns|returning|send (?:it|them) back)\b|退货|退回", re.I),
+    "refunds": re.compile(r"\brefunds?\b|退款|退钱", re.I),
+    "exchanges": re.compile(r"\bexchanges?\b|换货|换尺码|换码|换颜色", re.I),
+    "warranty": re.compile(r"\b(?:warranty|guarantee|repairs?)\b|保修|质保|维修", re.I),
+    "payment": re.compile(r"\b(?:pay|paying|payment|payments)\b|付款|支付", re.I),
+}
+POLICY_NAME = {"shipping": ("shipping policy", "配送政策"), "returns": ("return policy", "退货政策"),
+               "refunds": ("refund policy", "退款政策"), "exchanges": ("exchange policy", "换货政策"),
+               "warranty": ("warranty policy", "质保政策"), "payment": ("payment options", "付款方式")}
+POINTS_BACK = re.compile(r"\b(?:it|its|this|that|these|those|they|them|one)\b|"
+                         r"它|这个|那个|这款|那款|这件|那件|这双|这顶", re.I)
 # "Do you sell kayaks?": only the catalogue says what the store sells, never a sentence of its policies ("We sell
 # gear that's meant to be used hard" is not a yes).
 SELLS_Q = re.compile(r"\b(?:sell|sells|carry|stock)\b|卖|有售|出售", re.I)
@@ -135,9 +153,35 @@ def previous_question(question: str, history: list[dict]) -> str:
     previous = [p for p in previous if p.strip() and p.strip() != question]
     # Only a message that leans on the earlier one ("and in black?", "那国际的呢？", a lone word) borrows it: a full
     # question after a shipping question ("What is your return policy?") is about its own topic.
-    if previous and (len(tokenize(question)) <= 1 or FOLLOW_UP.search(question)):
+    if previous and (len(tokenize(question)) <= 1 or FOLLOW_UP.search(question)) \
+            and not changes_topic(question, previous[-1]):
         return clean(previous[-1])[:300]
     return ""
+
+
+def switched_topic(question: str, history: list[dict], lang: str) -> str:
+    """For a follow-up that only names another main policy ("and what about returns?", "那退款呢？"), that policy's
+    name ("return policy") to look it up by: alone, "returns" matches "Questions about a return? Email us" first."""
+    previous = [str(h.get("content", "")) for h in history if isinstance(h, dict) and h.get("role") == "user"]
+    if not previous or not (len(tokenize(question)) <= 1 or FOLLOW_UP.search(question)) \
+            or not changes_topic(question, previous[-1]):
+        return ""
+    new = sorted(topics(question) - topics(previous[-1]))
+    rest = [t for t in tokenize(question) if t not in {"what", "about", "and", "also"}
+            and not any(MAIN_TOPICS[n].search(t) for n in new)]
+    return POLICY_NAME[new[0]][lang == "zh"] if len(new) == 1 and not rest else ""
+
+
+def topics(text: str) -> set[str]:
+    return {name for name, pattern in MAIN_TOPICS.items() if pattern.search(text)}
+
+
+def changes_topic(question: str, earlier: str) -> bool:
+    """A follow-up that moves to another of the main policies ("and what about returns?" after express shipping,
+    "那换货呢" after refunds) without pointing back at a thing ("can I return it?"): the passage nearest to both
+    questions is about the first one, so it is looked up on its own."""
+    new = topics(question) - topics(earlier)
+    return bool(new) and not POINTS_BACK.search(question)
 
 
 def compress(text: str, query: str, budget: int = SOURCE_CHARS, wrapped: bool = True) -> str:
@@ -279,7 +323,7 @@ class Answerer:
         passages as its first candidates. The quote served is widened to the sentences around it in its section."""
         vector = self.passages.embed_question(focus)
         candidates = self.passages.candidates(focus, lang, vector, count=READ_CANDIDATES)
-        if product is not None and not POLICY_Q.search(question):  # a policy question is the policies' to answer
+        if product is not None and not about_policy(question):  # a policy question is the policies' to answer
             own = [c for c in self.products.candidates(focus, vector, product, lang) if c.score >= PRODUCT_FLOOR]
             candidates = own + candidates[:READ_CANDIDATES - len(own) + 1]
         # `focus` holds a follow-up's earlier question too: "补个小洞多少钱" after a repair question is about repairs
@@ -350,12 +394,20 @@ class Answerer:
             own = [w for w in words if w.isascii() == (lang == "en")]
             kind = next((w for w in own if w.rstrip("s") in title.lower() or w[0] in title and not w.isascii()),
                         own[0] if own else record.get("category", ""))
+            # the name's last two words instead when the policies use them: they say more than the category's word
+            # ("fuel canisters ship by ground only", "can I wash a down jacket?", "backpacking tents")
+            head = " ".join([w for w in title.lower().split() if w.isalpha()][-2:]) if lang == "en" else ""
+            if head and re.search(rf"\b{re.escape(head)}s?\b", self.documents):
+                kind = head
             brand = record.get("brand", "")
             name_tokens = set(tokenize(hit.meta.get("title", ""))) | {hit.meta["product_id"].lower()}
             kept = "".join(t for t in jieba.lcut(text) if not set(tokenize(t)) & name_tokens)
-            focus = re.sub(r"\s+", " ", f"{kept} {brand} {kind}").strip()
-            note = (f"（{title}是 {brand} 品牌的{kind}）" if lang == "zh"
-                    else f"(the {title} is a {brand}-brand {kind})")
+            # a clearance item's own rules (no returns, repair not refund) are the policies' "Final sale" lines
+            final = (record.get("attributes") or {}).get("final_sale") is True
+            sold_as = FINAL_SALE[lang] if final else ""
+            focus = re.sub(r"\s+", " ", f"{kept} {brand} {kind} {sold_as}").strip()
+            note = (f"（{title}是 {brand} 品牌的{kind}{'，' + sold_as if final else ''}）" if lang == "zh"
+                    else f"(the {title} is a {brand}-brand {kind}{', sold as ' + sold_as if final else ''})")
             return focus, note
         return text, ""
 
@@ -395,6 +447,8 @@ class Answerer:
             # and "this" no longer borrows an earlier question.
             question, history = f"{page}: {question}", []
         earlier = previous_question(question, history or [])
+        if named_policy := switched_topic(question, history or [], lang):
+            question = f"{question} {named_policy}"  # "and what about returns?" asks for the return policy
         question = self.shopper_words.expanded(question)  # "保修多久" is looked up as "保修多久 (质保)"
         query = f"{earlier} {question}" if earlier else question  # the standalone form retrieval sees
         hits = self.retrieve(query, lang, k=2 * self.k)  # wider than the prompt's, to find a named product
@@ -436,7 +490,8 @@ class Answerer:
         if "unmentioned" in self.routes and manipulates(question):
             return self.refusal(lang, ["works on the assistant (a role, its prompt, a made-up answer or a claimed "
                                        "authority) rather than asking about the store"])
-        if "catalogue" in self.routes and (fact := self.catalogue.fact(query, hits, lang)):
+        if "catalogue" in self.routes and (fact := self.catalogue.fact(query, hits, lang)) \
+                and not self.leaves_unsaid(question, fact[0]):
             text, hit = fact
             return {"answer": text, "citations": [citation(hit)], "groundedness": 1.0, "refused": False,
                     "route": "catalogue", "label": "catalogue", "offer_human": False}
@@ -464,6 +519,14 @@ class Answerer:
         # a question about a named product ("夜跑 900 头灯电池多大") is the reader's, with the product's own text
         about_product = not POLICY_Q.search(query) and self.catalogue.named_product(asked(query), hits) is not None
         return self.quoted(extract, lang) if sure and not about_product else extract
+
+    def leaves_unsaid(self, question: str, fact: str) -> bool:
+        """Whether a catalogue fact passes over what a yes/no question asks: "港湾雨衣的面料含不含 PFAS" is not
+        answered by the jacket's material, unless the fact names it ("doesn't come in purple")."""
+        if not is_yes_no(question):
+            return False
+        missing = unmentioned(self.shopper_words.translated(question), self.documents, self.vocabulary)
+        return any(m.lower() not in fact.lower() for m in missing)
 
     def shopping(self, question: str, lang: str, hits: list[Hit]) -> dict | None:
         """Products for a request that names a kind of thing and what it must be (a budget, size, colour, need),

@@ -11,14 +11,18 @@ from .injection import without_instructions
 from .recommend import Recommender
 from .recommend.catalog import Catalog, norm_size
 from .recommend.request import parse
-from .recommend.vocabulary import COLOR_ZH
+from .recommend.vocabulary import CATEGORY_WORDS, COLOR_ZH
 from .text import tokenize
 
 PRICE_Q = re.compile(r"\b(price|priced|cost|costs|how much (?:is|are|for)|expensive|cheap)\b|"
-                     r"多少钱|价格|价钱|售价|多少美元|贵", re.I)
-POLICY_Q = re.compile(r"\b(ship|shipping|deliver|delivery|return|returns|returnable|refund|exchange|warranty|duties|"
-                      r"customs)\b|\bsend\b.*\bto\b|运费|配送|邮费|寄|退|换|保修|质保|关税", re.I)
+                     r"多少钱|价格|价钱|售价|多少美元|贵|多少刀", re.I)  # 刀: slang for dollars
+POLICY_Q = re.compile(r"\b(ship|ships|shipped|shipping|deliver|delivers|delivered|delivery|return|returns|returned|"
+                      r"returnable|refund|refunds|refunded|exchange|exchanges|exchanged|warranty|duties|customs)\b|"
+                      r"\bsend\b.*\bto\b|运费|配送|邮费|寄|退|换|保修|质保|关税", re.I)
 ABOUT_Q = re.compile(r"\btell me (?:more )?about\b|\bmore about\b|\bdescribe\b|介绍|了解一下|说说", re.I)
+# "What is TP-JKT-013?", "什么是漂木双人帐篷": nothing asked but the product itself (only said of a named product)
+WHAT_IS_Q = re.compile(r"^\s*(?:what(?:'s| is| are)\s+(?:the\s+|a\s+|an\s+)?\S.{0,60}?|什么是\S.{0,30}?|"
+                       r"\S.{0,30}?是什么)\s*[?？]?\s*$", re.I)
 STOCK_Q = re.compile(r"\b(in stock|stock|available|availability|sold out)\b|有货|有没有货|库存|缺货|现货", re.I)
 # Questions about one attribute of a named product are answered from its catalogue record: exact, and instant.
 # (attribute key, question pattern, English sentence, Chinese sentence)
@@ -53,6 +57,18 @@ YES_NO_ATTRIBUTE_Q = [
 
 
 
+# Chinese for words of English column names, so "能过滤多少升水" names filter_liters as "how many liters can it
+# filter" does
+FIELD_WORDS_ZH = {"filter": "过滤", "liters": "升", "litres": "升", "battery": "电池", "capacity": "容量",
+                  "load": "负重|承重", "burn": "燃烧", "time": "时间|多久", "length": "长度|多长", "width": "宽",
+                  "height": "高度|多高", "packed": "收纳|打包", "runtime": "续航", "warranty": "质保|保修"}
+
+
+def says_word(word: str, words: set[str], question: str) -> bool:
+    zh = FIELD_WORDS_ZH.get(word)
+    return word in words or zh is not None and re.search(zh, question) is not None
+
+
 def named_fields(question: str, record: dict) -> list[tuple]:
     """Catalogue fields the question names by their own words ("max load" is max_load_kg), as ATTRIBUTE_Q rows."""
     words = set(re.findall(r"[a-z]+", question.lower()))
@@ -61,10 +77,21 @@ def named_fields(question: str, record: dict) -> list[tuple]:
         label = field_label(key)
         unit = label.partition(" (")[2].rstrip(")")
         said = [w for w in re.findall(r"[a-z]+", label.partition(" (")[0]) if len(w) > 2]
-        if said and all(w in words for w in said) and key not in INTERNAL_FIELDS:
+        if said and all(says_word(w, words, question) for w in said) and key not in INTERNAL_FIELDS:
             value, name = "{v}" + (f" {unit}" if unit else ""), label.partition(" (")[0]
-            out.append((key, "", f"has a {name} of {value}", f"的{name}为 {value}"))
+            out.append((key, "", f"has a {name} of {value}", chinese_sentence(said, value) or f"的{name}为 {value}"))
     return out
+
+
+def chinese_sentence(words: list[str], value: str) -> str:
+    """A column's words in Chinese, a unit word after the value ("filter liters": "的过滤量为 2000 升"); "" when
+    a word has no Chinese here."""
+    if not all(w in FIELD_WORDS_ZH for w in words):
+        return ""
+    zh = [FIELD_WORDS_ZH[w].split("|")[0] for w in words]
+    if zh[-1] == "升" and len(zh) > 1:
+        return f"的{''.join(zh[:-1])}量为 {value} 升"
+    return f"的{''.join(zh)}为 {value}"
 
 
 def unit_of(key: str) -> str:
@@ -114,6 +141,13 @@ def as_yes_no(value) -> bool | None:
 def singular(tokens: set[str]) -> set[str]:
     """English plurals folded ("boots" names the "Granite Backpacking Boot")."""
     return {t[:-1] if t.isascii() and len(t) > 3 and t.endswith("s") and not t.endswith("ss") else t for t in tokens}
+
+
+def said_kind(word: str, text: str) -> bool:
+    """Whether lowercased `text` says a kind word: an English one as a word (plural too), a Chinese one anywhere."""
+    if word.isascii():
+        return re.search(rf"(?<![a-z]){re.escape(word)}(?:s|es)?(?![a-z])", text) is not None
+    return word in text
 
 
 def budget(said: dict) -> bool:
@@ -177,13 +211,16 @@ class CatalogueFacts:
             named = [n for n in names if n.lower() in low]
             if pid in seen or not named:
                 continue
-            got = self.index.col.get(where={"product_id": pid}, include=["documents", "metadatas"])
-            # the first chunk of the copy whose title is the name said (the Chinese copy for a Chinese name)
-            chunks = sorted(zip(got["ids"], got["documents"], got["metadatas"]),
-                            key=lambda c: (c[2].get("title") not in named, c[0]))
-            if chunks:
-                products.append(Hit(chunks[0][0], chunks[0][1], chunks[0][2], 0.0))
+            products += self.product_hits(pid, named)
         return products
+
+    def product_hits(self, pid: str, named: list[str]) -> list[Hit]:
+        """The first chunk of a product's copy whose title is a name said (the Chinese copy for a Chinese name),
+        else its first chunk, as a hit; [] for an unknown product."""
+        got = self.index.col.get(where={"product_id": pid}, include=["documents", "metadatas"])
+        chunks = sorted(zip(got["ids"], got["documents"], got["metadatas"]),
+                        key=lambda c: (c[2].get("title") not in named, c[0]))
+        return [Hit(chunks[0][0], chunks[0][1], chunks[0][2], 0.0)] if chunks else []
 
     def named_product(self, text: str, hits: list[Hit]) -> Hit | None:
         """The retrieved product the question names (by id, or most of its name's words), if any."""
@@ -192,6 +229,27 @@ class CatalogueFacts:
                           key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
         return next((h for rank, h in enumerate(products)
                      if names_product(text, h, rank, q_tokens, self.name_words)), None)
+
+    def named_by_kind(self, text: str) -> Hit | None:
+        """The product a question names by a word several products' names share and a kind only one of them is:
+        "港湾雨衣" is the 港湾 rain jacket, not the 港湾 boots. None unless exactly one product fits."""
+        low = text.lower()
+        kinds = {category for category, words in CATEGORY_WORDS.items()
+                 if any(said_kind(w, low) for w in words.split("|")[0].split())}
+        q_tokens = singular(set(tokenize(text)))
+        fits = []
+        for pid, record in self.index.products.items():
+            name = singular(set(tokenize(f"{record.get('name') or ''} {record.get('name_zh') or ''}")))
+            shared = {t for t in name & q_tokens if len(t) > 1 and not t.isdigit()}
+            # a word of other products' names too (a line's name): the kind has to tell which one is meant
+            line = shared and sum(1 for other in self.name_words if shared <= other) > 1
+            if line and record.get("category") in kinds:
+                fits.append(pid)
+        if len(fits) != 1:
+            return None
+        record = self.index.products[fits[0]]
+        name = record.get("name_zh") if re.search(r"[\u4e00-\u9fff]", text) else None  # the asker's language's copy
+        return next(iter(self.product_hits(fits[0], [name or record.get("name") or ""])), None)
 
     def fact(self, question: str, hits: list[Hit], lang: str) -> tuple[str, Hit] | None:
         """The answer to a price, stock or attribute question about one identified product, from its catalogue
@@ -206,9 +264,9 @@ class CatalogueFacts:
         products = self.products_of(question, hits)
         # the product the question names best: most of its name's words ("Zephyr UL 1", not "Zephyr UL 2")
         products.sort(key=lambda h: -len(set(tokenize(h.meta.get("title", ""))) & q_tokens))
-        for rank, hit in enumerate(products):
-            if not names_product(question, hit, rank, q_tokens, self.name_words):
-                continue
+        named = [hit for rank, hit in enumerate(products)
+                 if names_product(question, hit, rank, q_tokens, self.name_words)]
+        for hit in named or list(filter(None, [self.named_by_kind(question)])):
             name, pid = hit.meta["title"], hit.meta["product_id"]
             record = self.index.products.get(pid, {}).get("attributes") or {}
             asked_fields = [] if policy else matched_attributes(question, record) + yes_no_fields(question)
@@ -216,6 +274,9 @@ class CatalogueFacts:
                 asked_fields = [a for a in asked_fields if answers_duration(a[0])]
             said = {} if policy else parse(question, self.catalog)
             color, size = said.get("color"), said.get("size")
+            # "What is TP-JKT-013?" asks for the product; "what's the inseam on the Canvas Work Pant?" for a detail
+            rest = q_tokens - set(tokenize(f"{name} {pid}")) - {"what", "what's", "是什么", "什么"}
+            about = about or (WHAT_IS_Q.match(question) is not None and not rest and not policy)
             if not (asks_price or asks_stock or asked_fields or about or (color or size) and not budget(said)):
                 return None
             parts = []

@@ -23,6 +23,12 @@ SHORT_PENALTY = 0.03  # a fragment ("See our shipping policy.") matches by its h
 SUMMARY_BONUS = 0.02  # a vague question ("return policy?") is best answered by a summary section
 OPENS_YES_NO = re.compile(r"(?:yes|no)\b|(?:是的|不是|可以|不可以|不能|不行|没有|有的)[。，！,.!]", re.I)
 SUMMARY = re.compile(r"short version|at a glance|summary|overview|一览|简要|概要|要点|简介", re.I)
+# A page's contact section ("Questions about a return? Email us…") answers only a question about reaching the store;
+# it shares the topic word with every other question about its page.
+CONTACT_PENALTY = 0.03
+CONTACT_SECTION = re.compile(r"(?:^|> )(?:contact(?: us)?|联系我们)$", re.I)
+ASKS_CONTACT = re.compile(r"\b(?:contact|phone|call|e-?mail|reach|talk|speak|human|person|agent|hours|address|"
+                          r"customer service|support)\b|联系|电话|邮箱|客服|人工|地址|几点", re.I)
 
 
 @dataclass
@@ -131,6 +137,7 @@ class PassageIndex:
         cosine = self.matrix @ vector
         wanted = set(tokenize(question))
         vague = len(wanted) <= 3
+        contact_asked = ASKS_CONTACT.search(question) is not None
         scored = []
         for i, (p, meta) in enumerate(self.items):
             if meta.get("lang") != lang or (chunks is not None and p.chunk_id not in chunks):
@@ -139,10 +146,17 @@ class PassageIndex:
             score = float(cosine[i]) + LEXICAL_WEIGHT * lexical
             if len(p.text) < (15 if _cjk(p.text) else 40):
                 score -= SHORT_PENALTY
-            if vague and SUMMARY.search(p.heading):
-                score += SUMMARY_BONUS
+            if not contact_asked and CONTACT_SECTION.search(p.heading):
+                score -= CONTACT_PENALTY
             scored.append((score, i, float(cosine[i]), lexical))
         scored.sort(reverse=True)
+        if vague and scored:
+            # a vague question ("return policy?") is best answered by the summary of the page it is about: the page
+            # of its best passage ("几点前要付款" is not about the returns page's summary)
+            page = self.items[scored[0][1]][1].get("source")
+            scored = sorted(((s + SUMMARY_BONUS if SUMMARY.search(self.items[i][0].heading)
+                              and self.items[i][1].get("source") == page else s, i, c, lex)
+                             for s, i, c, lex in scored), reverse=True)
         return scored
 
     def _around(self, top: int, top_score: float, by_index: dict[int, float]) -> list[int]:

@@ -42,7 +42,7 @@ QUOTED = re.compile(r"['\"‘“「『][^'\"’”」』]{1,200}['\"’”」』
 CHINESE_NUMBER = re.compile(r"[〇一二三四五六七八九十两几百千万]+\w?")
 YES_NO = re.compile(r"^\s*(?:do|does|did|can|could|is|are|was|will|would|should|have|has|may|any)\b|"
                     r"\b(?:right|correct|true)\s*[?？]|吗\s*[?？]?\s*$|么\s*[?？]?\s*$|"
-                    r"能不能|可不可以|有没有|是不是|对吧|对吗|是否|可否|行不行|要不要", re.I)
+                    r"能不能|可不可以|有没有|是不是|对吧|对吗|是否|可否|行不行|要不要|([\u4e00-\u9fff])不\1", re.I)
 
 
 def asked(question: str) -> str:
