@@ -17,6 +17,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.prompts import ChatPromptTemplate
 
 from .extractive import Extract
+from .text import tokenize
 
 CANDIDATE_CHARS = 300  # of each candidate shown to the model; the quote served is the whole extract
 
@@ -57,6 +58,14 @@ def passage_text(extract: Extract) -> str:
     return extract.text[:CANDIDATE_CHARS]
 
 
+def says_no_about(question: str, extract: Extract) -> bool:
+    """Whether the passage has a negation and shares a word with the question ("We do not accept bank transfers"
+    for "can I pay by bank transfer?"): the model reads "no" into passages about other things too ("Gift cards
+    never expire" for "how much is express delivery?")."""
+    text = passage_text(extract)
+    return NEGATION.search(text) is not None and bool(set(tokenize(question)) & set(tokenize(text)))
+
+
 def yes_share(probabilities: list[float]) -> float:
     """P(yes) among the replies yes/Yes/no/No."""
     total = sum(probabilities)
@@ -95,7 +104,7 @@ class Reader:
                 if yes_no:
                     says_yes = self._yes(POLARITY_PROMPT, self.polarity_chain, question, candidate) >= 0.5
                 return Reading(i, judged, says_yes)
-            if NEGATION.search(passage_text(candidate)) \
+            if says_no_about(question, candidate) \
                     and self._yes(POLARITY_PROMPT, self.polarity_chain, question, candidate) < NO_SURE:
                 return Reading(i, judged, False if yes_no else None)  # a clear no answers the question
         return Reading(None, judged)

@@ -36,6 +36,6 @@ def test_a_follow_up_borrows_a_redacted_earlier_question(fixture_index):
     answerer = Answerer(fixture_index, RecordingModel(responses=[REFUSAL["zh"]]), routes=("generated",))
     PROMPTS.clear()
     history = [{"role": "user", "content": "我的手机13812345678，退货要多久？"}]
-    answerer.answer("那换货呢？", "zh", history)
+    answerer.answer("那国际地址的呢？", "zh", history)  # leans on the returns question
     [prompt] = PROMPTS
     assert "13812345678" not in prompt and "[phone]" in prompt, prompt

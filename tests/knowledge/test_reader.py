@@ -67,3 +67,15 @@ def test_a_policy_question_naming_a_product_is_answered_by_the_products_kind_and
     body = requests.post(f"{store_service.url}/answer", json={"question": question, "lang": lang},
                          timeout=300).json()
     assert not body["refused"] and wanted in body["answer"], body
+
+
+@pytest.mark.llm
+def test_a_passage_that_says_no_to_the_question_answers_it_and_one_about_something_else_does_not(llm):
+    """The judge reads "We do not accept bank transfers" as not answering "can I pay by bank transfer?"; the
+    polarity prompt reads it as a clear no, which answers it. A negated passage about another thing is no answer."""
+    reader = Reader(llm)
+    bank = extract("We do not accept cash on delivery, bank transfers, cheques or cryptocurrency.", "Payment")
+    gift = extract("Gift cards never expire and have no fees.", "Gift cards")
+    reading = reader.read("can I pay by bank transfer?", [bank], threshold=1.01, yes_no=True)
+    assert reading.choice == 0 and reading.yes is False, reading
+    assert reader.read("how much is express delivery?", [gift], threshold=1.01).choice is None
