@@ -26,7 +26,10 @@ SUMMARY = re.compile(r"short version|at a glance|summary|overview|一览|简要|
 # A page's contact section ("Questions about a return? Email us…") answers only a question about reaching the store;
 # it shares the topic word with every other question about its page.
 CONTACT_PENALTY = 0.03
-CONTACT_SECTION = re.compile(r"(?:^|> )(?:contact(?: us)?|联系我们)$", re.I)
+CONTACT_SECTION = re.compile(r"(?:^|> )(?:contact(?: us)?|联系我们|how do i reach a human\?|怎么联系人工客服？)$", re.I)
+# ...and is the first place to look for one that asks how to reach the store ("ur phone number pls")
+ASKS_HOW_TO_REACH = re.compile(r"\b(?:contact|phone|call you|reach (?:you|a human|someone|a person)|talk to|speak to|"
+                               r"customer service|human|agent)\b|联系方式|电话|客服|人工", re.I)
 ASKS_CONTACT = re.compile(r"\b(?:contact|phone|call|e-?mail|reach|talk|speak|human|person|agent|hours|address|"
                           r"customer service|support)\b|联系|电话|邮箱|客服|人工|地址|几点", re.I)
 
@@ -138,6 +141,7 @@ class PassageIndex:
         wanted = set(tokenize(question))
         vague = len(wanted) <= 3
         contact_asked = ASKS_CONTACT.search(question) is not None
+        reach_asked = ASKS_HOW_TO_REACH.search(question) is not None
         scored = []
         for i, (p, meta) in enumerate(self.items):
             if meta.get("lang") != lang or (chunks is not None and p.chunk_id not in chunks):
@@ -146,8 +150,8 @@ class PassageIndex:
             score = float(cosine[i]) + LEXICAL_WEIGHT * lexical
             if len(p.text) < (15 if _cjk(p.text) else 40):
                 score -= SHORT_PENALTY
-            if not contact_asked and CONTACT_SECTION.search(p.heading):
-                score -= CONTACT_PENALTY
+            if CONTACT_SECTION.search(p.heading):
+                score += CONTACT_PENALTY if reach_asked else 0.0 if contact_asked else -CONTACT_PENALTY
             scored.append((score, i, float(cosine[i]), lexical))
         scored.sort(reverse=True)
         if vague and scored:
