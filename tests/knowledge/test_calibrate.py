@@ -49,3 +49,14 @@ def test_a_policy_question_is_read_from_its_own_floor():
     ]
     assert outcome(rows, floor=0.92, sure=0.95, yes=0.3)["en"]["correct_answerable"] == 0.0
     assert outcome(rows, floor=0.92, sure=0.95, yes=0.3, policy_floor=0.87)["en"]["correct_answerable"] == 0.333
+
+
+def test_a_quote_the_model_reads_as_a_clear_no_is_shown_despite_the_veto():
+    rows = [  # both vetoed (P(yes) 0.2 < 0.3); the first says a clear no to the question (Reader.read)
+        {"lang": "en", "answerable": True, "refused": False, "right": True, "score": 0.93, "p_yes": 0.2,
+         "clear_no": True},
+        {"lang": "en", "answerable": True, "refused": False, "right": True, "score": 0.93, "p_yes": 0.2,
+         "clear_no": False},
+    ]
+    assert outcome(rows, floor=0.92, sure=0.95, yes=0.3)["en"]["correct_answerable"] == 0.5
+    assert outcome(rows, floor=0.94, sure=0.95, yes=0.3)["en"]["correct_answerable"] == 0.0  # not below the floor
