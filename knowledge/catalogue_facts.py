@@ -175,6 +175,7 @@ class CatalogueFacts:
         self.index = index
         self.recommender = recommender or Recommender(index)
         self._names: tuple[int, list[set[str]]] = (-1, [])
+        self._name_index: tuple[int, dict[str, set[int]]] = (-1, {})
         self._full_names: tuple[int, list[tuple[str, list[str]]]] = (-1, [])
 
     @property
@@ -190,6 +191,17 @@ class CatalogueFacts:
                 singular(set(tokenize(" ".join(str(record.get(k) or "") for k in ("name", "name_zh")))))
                 for record in self.index.products.values()])
         return self._names[1]
+
+    @property
+    def name_index(self) -> dict[str, set[int]]:
+        """Which products' names (positions in `name_words`) have each word, per index version."""
+        if self._name_index[0] != self.index.version:
+            by_word: dict[str, set[int]] = {}
+            for i, words in enumerate(self.name_words):
+                for word in words:
+                    by_word.setdefault(word, set()).add(i)
+            self._name_index = (self.index.version, by_word)
+        return self._name_index[1]
 
     @property
     def full_names(self) -> list[tuple[str, list[str]]]:
@@ -236,15 +248,17 @@ class CatalogueFacts:
         low = text.lower()
         kinds = {category for category, words in CATEGORY_WORDS.items()
                  if any(said_kind(w, low) for w in words.split("|")[0].split())}
-        q_tokens = singular(set(tokenize(text)))
+        if not kinds:
+            return None
+        q_tokens = {t for t in singular(set(tokenize(text))) if len(t) > 1 and not t.isdigit()}
+        by_word, names, pids = self.name_index, self.name_words, list(self.index.products)
         fits = []
-        for pid, record in self.index.products.items():
-            name = singular(set(tokenize(f"{record.get('name') or ''} {record.get('name_zh') or ''}")))
-            shared = {t for t in name & q_tokens if len(t) > 1 and not t.isdigit()}
+        for i in set().union(*(by_word.get(t, set()) for t in q_tokens)):
+            shared = q_tokens & names[i]
             # a word of other products' names too (a line's name): the kind has to tell which one is meant
-            line = shared and sum(1 for other in self.name_words if shared <= other) > 1
-            if line and record.get("category") in kinds:
-                fits.append(pid)
+            line = len(set.intersection(*(by_word[t] for t in shared))) > 1
+            if line and self.index.products[pids[i]].get("category") in kinds:
+                fits.append(pids[i])
         if len(fits) != 1:
             return None
         record = self.index.products[fits[0]]
