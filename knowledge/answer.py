@@ -147,26 +147,31 @@ def clean(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text).strip()
 
 
-def previous_question(question: str, history: list[dict]) -> str:
-    """The earlier user question a follow-up ("and in black?", "那退货呢？") leans on, or "" if it stands alone."""
+def leaned_on(question: str, history: list[dict]) -> str:
+    """The earlier user message a follow-up is worded to lean on, or "". Only a message that leans on it ("and in
+    black?", "那国际的呢？", a lone word) does: a full question after a shipping question ("What is your return
+    policy?") is about its own topic."""
     previous = [str(h.get("content", "")) for h in history if isinstance(h, dict) and h.get("role") == "user"]
     previous = [p for p in previous if p.strip() and p.strip() != question]
-    # Only a message that leans on the earlier one ("and in black?", "那国际的呢？", a lone word) borrows it: a full
-    # question after a shipping question ("What is your return policy?") is about its own topic.
-    if previous and (len(tokenize(question)) <= 1 or FOLLOW_UP.search(question)) \
-            and not changes_topic(question, previous[-1]):
-        return clean(previous[-1])[:300]
+    if previous and (len(tokenize(question)) <= 1 or FOLLOW_UP.search(question)):
+        return previous[-1]
     return ""
+
+
+def previous_question(question: str, history: list[dict]) -> str:
+    """The earlier user question a follow-up ("and in black?", "那退货呢？") leans on, or "" if it stands alone or
+    moves to another policy."""
+    earlier = leaned_on(question, history)
+    return clean(earlier)[:300] if earlier and not changes_topic(question, earlier) else ""
 
 
 def switched_topic(question: str, history: list[dict], lang: str) -> str:
     """For a follow-up that only names another main policy ("and what about returns?", "那退款呢？"), that policy's
     name ("return policy") to look it up by: alone, "returns" matches "Questions about a return? Email us" first."""
-    previous = [str(h.get("content", "")) for h in history if isinstance(h, dict) and h.get("role") == "user"]
-    if not previous or not (len(tokenize(question)) <= 1 or FOLLOW_UP.search(question)) \
-            or not changes_topic(question, previous[-1]):
+    earlier = leaned_on(question, history)
+    if not earlier or not changes_topic(question, earlier):
         return ""
-    new = sorted(topics(question) - topics(previous[-1]))
+    new = sorted(topics(question) - topics(earlier))
     rest = [t for t in tokenize(question) if t not in {"what", "about", "and", "also"}
             and not any(MAIN_TOPICS[n].search(t) for n in new)]
     return POLICY_NAME[new[0]][lang == "zh"] if len(new) == 1 and not rest else ""

@@ -140,8 +140,9 @@ class PassageIndex:
         cosine = self.matrix @ vector
         wanted = set(tokenize(question))
         vague = len(wanted) <= 3
-        contact_asked = ASKS_CONTACT.search(question) is not None
-        reach_asked = ASKS_HOW_TO_REACH.search(question) is not None
+        # a contact section: first for how to reach the store, last unless the question is about reaching it
+        contact_shift = (CONTACT_PENALTY if ASKS_HOW_TO_REACH.search(question)
+                         else 0.0 if ASKS_CONTACT.search(question) else -CONTACT_PENALTY)
         scored = []
         for i, (p, meta) in enumerate(self.items):
             if meta.get("lang") != lang or (chunks is not None and p.chunk_id not in chunks):
@@ -151,7 +152,7 @@ class PassageIndex:
             if len(p.text) < (15 if _cjk(p.text) else 40):
                 score -= SHORT_PENALTY
             if CONTACT_SECTION.search(p.heading):
-                score += CONTACT_PENALTY if reach_asked else 0.0 if contact_asked else -CONTACT_PENALTY
+                score += contact_shift
             scored.append((score, i, float(cosine[i]), lexical))
         scored.sort(reverse=True)
         if vague and scored:

@@ -104,7 +104,12 @@ class Reader:
                 if yes_no:
                     says_yes = self._yes(POLARITY_PROMPT, self.polarity_chain, question, candidate) >= 0.5
                 return Reading(i, judged, says_yes)
-            if says_no_about(question, candidate) \
-                    and self._yes(POLARITY_PROMPT, self.polarity_chain, question, candidate) < NO_SURE:
+            if self.clear_no(question, candidate):
                 return Reading(i, judged, False if yes_no else None)  # a clear no answers the question
         return Reading(None, judged)
+
+    def clear_no(self, question: str, extract: Extract) -> bool:
+        """Whether the passage says a clear no to the question: a negation, a word of the question, and P(yes)
+        under NO_SURE on the POLARITY prompt."""
+        return says_no_about(question, extract) \
+            and self._yes(POLARITY_PROMPT, self.polarity_chain, question, extract) < NO_SURE

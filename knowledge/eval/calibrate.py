@@ -15,7 +15,7 @@ from pathlib import Path
 from ..answer import (POLICY_READ_FLOOR, READ_FLOOR, READ_YES, QUOTE_SURE, about_policy, build_answerer,
                       previous_question)
 from ..config import Settings
-from ..reader import NO_SURE, POLARITY_PROMPT, Reader, Reading, says_no_about
+from ..reader import Reader, Reading
 from .evaluate import correct
 
 FLOORS = [0.86, 0.88, 0.90, 0.91, 0.92, 0.93]
@@ -34,9 +34,8 @@ class RecordingReader(Reader):
     def read(self, question, candidates, threshold, yes_no=False) -> Reading:
         reading = super().read(question, candidates, threshold, yes_no)
         # whether a veto would be lifted because the passage says a clear no (Reader.read)
-        clear_no = says_no_about(question, candidates[0]) and \
-            self._yes(POLARITY_PROMPT, self.polarity_chain, question, candidates[0]) < NO_SURE
-        self.last = {"score": candidates[0].score, "p_yes": reading.judged[0], "clear_no": clear_no}
+        self.last = {"score": candidates[0].score, "p_yes": reading.judged[0],
+                     "clear_no": self.clear_no(question, candidates[0])}
         return reading
 
 
